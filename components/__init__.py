@@ -1,0 +1,1 @@
+"""Stackyard's reusable Pulumi components. Each module holds one component family."""

@@ -1,0 +1,395 @@
+// Command pulumi-language-python is Stackyard's own minimal Pulumi language host
+// for Python programs.
+//
+// Why our own: the upstream host lives in its own Go module
+// (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) that the
+// Go module proxy reachable from our machines does not serve at any version
+// (every request answers 403), while github.com/pulumi/pulumi/sdk/v3 is served.
+// sdk/v3 carries everything a host needs: the gRPC protocol (proto/go), the
+// Python toolchain handling (python/toolchain: virtualenv, pip, uv, poetry) and
+// the `pulumi-language-python-exec` script that actually runs a program. This
+// file only wires those together: it implements the LanguageRuntime RPCs the
+// CLI uses for `pulumi preview/up/destroy/refresh/install/about` and answers
+// Unimplemented for code generation (`pulumi convert`, `pulumi package gen-sdk`).
+//
+// The exec script must sit next to this binary (build.sh copies it from the
+// sdk/v3 module), or be given with -exec.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// version is set with -ldflags "-X main.version=3.x.y" (the Pulumi release whose
+// sdk/v3 this is built against).
+var version = "dev"
+
+// Exit code with which the exec script says it already reported the error.
+const bailExitCode = 32
+
+func main() {
+	tracing := flag.String("tracing", "", "Zipkin-compatible tracing endpoint (passed to the program)")
+	execPath := flag.String("exec", "", "path of pulumi-language-python-exec (default: next to this binary)")
+	flag.Parse()
+
+	if *execPath == "" {
+		self, err := os.Executable()
+		if err == nil {
+			self, err = filepath.EvalSymlinks(self)
+		}
+		if err != nil {
+			fatalf("cannot locate own binary: %v", err)
+		}
+		*execPath = filepath.Join(filepath.Dir(self), "pulumi-language-python-exec")
+	}
+	if _, err := os.Stat(*execPath); err != nil {
+		fatalf("missing executor %s: %v", *execPath, err)
+	}
+
+	host := &pythonHost{exec: *execPath, tracing: *tracing, engineAddress: flag.Arg(0)}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
+			return nil
+		},
+	})
+	if err != nil {
+		fatalf("could not start language host RPC server: %v", err)
+	}
+	// The CLI reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fatalf("language host RPC stopped serving: %v", err)
+	}
+}
+
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "pulumi-language-python: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+type pythonHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+
+	exec    string
+	tracing string
+
+	mu            sync.Mutex
+	engineAddress string
+}
+
+func (h *pythonHost) Handshake(
+	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if req.GetEngineAddress() != "" {
+		h.engineAddress = req.GetEngineAddress()
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+func (h *pythonHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
+
+func (h *pythonHost) RuntimeOptionsPrompts(
+	context.Context, *pulumirpc.RuntimeOptionsRequest,
+) (*pulumirpc.RuntimeOptionsResponse, error) {
+	return &pulumirpc.RuntimeOptionsResponse{}, nil
+}
+
+// resolveToolchain maps the `runtime.options` of Pulumi.yaml (virtualenv,
+// toolchain, typechecker) to a sdk/v3 python toolchain.
+func resolveToolchain(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
+	if info == nil {
+		return nil, status.Error(codes.InvalidArgument, "missing program info")
+	}
+	opts := toolchain.PythonOptions{
+		Root:       info.GetRootDirectory(),
+		ProgramDir: info.GetProgramDirectory(),
+	}
+	o := info.GetOptions().AsMap()
+	if v, ok := o["virtualenv"].(string); ok {
+		opts.Virtualenv = v
+	}
+	switch t, _ := o["toolchain"].(string); strings.ToLower(t) {
+	case "", "auto":
+		opts.Toolchain = toolchain.Auto
+	case "pip":
+		opts.Toolchain = toolchain.Pip
+	case "poetry":
+		opts.Toolchain = toolchain.Poetry
+	case "uv":
+		opts.Toolchain = toolchain.Uv
+	default:
+		return nil, fmt.Errorf("unsupported python toolchain %q", t)
+	}
+	switch t, _ := o["typechecker"].(string); strings.ToLower(t) {
+	case "":
+	case "mypy":
+		opts.Typechecker = toolchain.TypeCheckerMypy
+	case "pyright":
+		opts.Typechecker = toolchain.TypeCheckerPyright
+	default:
+		return nil, fmt.Errorf("unsupported python typechecker %q", t)
+	}
+	return toolchain.ResolveToolchain(opts)
+}
+
+// pluginScript lists the Pulumi plugins that the installed Python packages ask
+// for: each Pulumi provider SDK ships a pulumi-plugin.json in its top package.
+const pluginScript = `
+import importlib.metadata as md, json, sys
+out = []
+for dist in md.distributions():
+    for f in dist.files or []:
+        p = str(f).replace("\\", "/")
+        if not p.endswith("/pulumi-plugin.json") or p.count("/") != 1:
+            continue
+        try:
+            data = json.loads(f.read_text())
+        except Exception:
+            continue
+        if not data.get("resource"):
+            continue
+        name = data.get("name") or dist.metadata["Name"].removeprefix("pulumi_").removeprefix("pulumi-")
+        out.append({"name": name, "version": data.get("version") or dist.version,
+                    "server": data.get("server") or "", "parameterization": data.get("parameterization")})
+json.dump(out, sys.stdout)
+`
+
+type pluginJSON struct {
+	Name             string `json:"name"`
+	Version          string `json:"version"`
+	Server           string `json:"server"`
+	Parameterization *struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+		Value   string `json:"value"`
+	} `json:"parameterization"`
+}
+
+func (h *pythonHost) listPlugins(ctx context.Context, info *pulumirpc.ProgramInfo) ([]pluginJSON, error) {
+	tc, err := resolveToolchain(info)
+	if err != nil {
+		return nil, err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return nil, err
+	}
+	cmd, err := tc.Command(ctx, "-c", pluginScript)
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing Pulumi plugins of the Python packages: %w: %s", err, stderr.String())
+	}
+	var plugins []pluginJSON
+	if err := json.Unmarshal(out, &plugins); err != nil {
+		return nil, fmt.Errorf("parsing plugin list: %w", err)
+	}
+	return plugins, nil
+}
+
+func (h *pythonHost) GetRequiredPackages(
+	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	plugins, err := h.listPlugins(ctx, req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pulumirpc.GetRequiredPackagesResponse{}
+	for _, p := range plugins {
+		dep := &pulumirpc.PackageDependency{Name: p.Name, Kind: "resource", Version: p.Version, Server: p.Server}
+		if p.Parameterization != nil {
+			value, err := base64.StdEncoding.DecodeString(p.Parameterization.Value)
+			if err != nil {
+				return nil, fmt.Errorf("parameterization value of %s: %w", p.Name, err)
+			}
+			dep.Parameterization = &pulumirpc.PackageParameterization{
+				Name: p.Parameterization.Name, Version: p.Parameterization.Version, Value: value,
+			}
+		}
+		resp.Packages = append(resp.Packages, dep)
+	}
+	return resp, nil
+}
+
+func (h *pythonHost) GetRequiredPlugins(
+	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	plugins, err := h.listPlugins(ctx, req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pulumirpc.GetRequiredPluginsResponse{}
+	for _, p := range plugins {
+		if p.Parameterization != nil {
+			continue // only expressible through GetRequiredPackages
+		}
+		resp.Plugins = append(resp.Plugins,
+			&pulumirpc.PluginDependency{Name: p.Name, Kind: "resource", Version: p.Version, Server: p.Server})
+	}
+	return resp, nil
+}
+
+// Run executes the program through the exec script with the project's Python.
+func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	tc, err := resolveToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+
+	h.mu.Lock()
+	engine := h.engineAddress
+	h.mu.Unlock()
+
+	args := []string{h.exec}
+	add := func(k, v string) {
+		if v != "" {
+			args = append(args, "--"+k, v)
+		}
+	}
+	add("monitor", req.GetMonitorAddress())
+	add("engine", engine)
+	add("project", req.GetProject())
+	add("stack", req.GetStack())
+	add("pwd", req.GetPwd())
+	add("dry_run", fmt.Sprint(req.GetDryRun()))
+	add("parallel", fmt.Sprint(req.GetParallel()))
+	add("tracing", h.tracing)
+	add("organization", req.GetOrganization())
+	add("root_directory", req.GetInfo().GetRootDirectory())
+	program := req.GetProgram()
+	if program == "" {
+		program = "."
+	}
+	args = append(args, program)
+	args = append(args, req.GetArgs()...)
+
+	cmd, err := tc.Command(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	keys, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(keys))
+	cmd.Dir = req.GetPwd()
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			if exitErr.ExitCode() == bailExitCode {
+				return &pulumirpc.RunResponse{Bail: true}, nil
+			}
+			return &pulumirpc.RunResponse{
+				Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
+			}, nil
+		}
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("Problem executing program (could not run language executor): %v", err),
+		}, nil
+	}
+	return &pulumirpc.RunResponse{}, nil
+}
+
+// InstallDependencies creates the virtualenv if needed and installs
+// requirements.txt / pyproject.toml with the project's toolchain.
+func (h *pythonHost) InstallDependencies(
+	req *pulumirpc.InstallDependenciesRequest,
+	server pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	tc, err := resolveToolchain(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetDirectory()
+	}
+	return tc.InstallDependencies(server.Context(), dir, req.GetUseLanguageVersionTools(), true, stdout, stderr)
+}
+
+func (h *pythonHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	tc, err := resolveToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	about, err := tc.About(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.AboutResponse{
+		Executable: about.PythonExecutable,
+		Version:    about.PythonVersion.String(),
+		Metadata:   map[string]string{"toolchain-version": about.ToolchainVersion.String()},
+	}, nil
+}
+
+func (h *pythonHost) GetProgramDependencies(
+	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	tc, err := resolveToolchain(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	deps, err := tc.ListPackages(ctx, req.GetTransitiveDependencies())
+	if err != nil {
+		return nil, err
+	}
+	resp := &pulumirpc.GetProgramDependenciesResponse{}
+	for _, d := range deps {
+		resp.Dependencies = append(resp.Dependencies, &pulumirpc.DependencyInfo{Name: d.Name, Version: d.Version})
+	}
+	return resp, nil
+}
