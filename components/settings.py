@@ -316,6 +316,11 @@ class NodePool(StrictModel):
         "an explicit list (even empty) is taken as it is.",
     )
     gpu: GpuSettings | None = None
+    nodes: list[ResourceName] | None = Field(
+        default=None,
+        description="On-prem only: the existing nodes of this pool; Stackyard applies the pool's "
+        "labels and taints to them.",
+    )
     node_selector: dict[LabelKey, LabelValue] | None = Field(
         default=None,
         description="On-prem only: labels that find this pool's existing nodes "

@@ -183,6 +183,14 @@ def check_platform(cfg: PlatformConfig) -> list[Problem]:
                 if pool.spot:
                     add(Problem((*here, "spot"), "spot capacity exists only on aws and gcp", True))
             else:
+                if pool.nodes is not None:
+                    add(
+                        Problem(
+                            (*here, "nodes"),
+                            "only on-prem pools name existing nodes; cloud pools create them",
+                            pool.nodes,
+                        )
+                    )
                 if pool.node_selector is not None:
                     add(
                         Problem(
