@@ -152,8 +152,14 @@ def install_addons(cfg: PlatformConfig, build: ClusterBuild) -> None:
     }
     build.addons.update({f"team-{k}": v for k, v in teams.items()})
 
-    # --- Add-ons ---
-    # [addons: each add-on family installs itself here; see components/<family>.py]
+    # --- Add-ons, in dependency order. Each block belongs to one component family. ---
+    # [addon:object_store]
+    # [addon:knative]
+    # [addon:serving]
+    # [addon:argo]
+    # [addon:logging]
+    # [addon:monitoring]
+    # [addon:workbench]
 
 
 OBJECT_STORE_NAMESPACE = "stackyard-objectstore"
