@@ -4,9 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= local
+# Checkov runs from its own virtualenv: its dependencies clash with Pulumi's.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
 export STACKYARD_CACHE ?= $(HOME)/.cache/stackyard
 
-.PHONY: setup tools lint test unit e2e up down bench clean
+.PHONY: setup tools checkov lint test unit e2e up down bench clean
 
 setup: $(VENV)/.installed
 
@@ -19,18 +22,27 @@ $(VENV)/.installed: pyproject.toml
 tools:
 	bash tools/build.sh
 
+checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: setup
+unit: setup checkov
 	$(BIN)/pytest -m "not e2e"
 
 e2e: setup tools
 	source $(STACKYARD_CACHE)/env.sh && $(BIN)/pytest -m e2e
 
-test: setup tools
+test: setup tools checkov
 	source $(STACKYARD_CACHE)/env.sh && $(BIN)/pytest
 
 up: setup tools

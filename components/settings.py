@@ -93,11 +93,21 @@ class PingSourceSpec(_Source):
     timezone: str = "UTC"
 
 
+ApiResource = dict[Literal["api_version", "kind"], str]
+Runtime = Literal["onnx", "triton", "sklearn", "xgboost", "pytorch", "huggingface"]
+
+
+def _kubernetes_events() -> list[ApiResource]:
+    return [{"api_version": "v1", "kind": "Event"}]
+
+
+def _default_runtimes() -> list[Runtime]:
+    return ["onnx", "triton"]
+
+
 class ApiServerSourceSpec(_Source):
     type: Literal["apiserver"]
-    resources: list[dict[Literal["api_version", "kind"], str]] = Field(
-        default_factory=lambda: [{"api_version": "v1", "kind": "Event"}]
-    )
+    resources: list[ApiResource] = Field(default_factory=_kubernetes_events)
     mode: Literal["Reference", "Resource"] = "Reference"
 
 
@@ -219,13 +229,15 @@ class ArgoAddon(AddonSettings):
 
 
 class ServingAddon(AddonSettings):
-    runtimes: list[Literal["onnx", "triton", "sklearn", "xgboost", "pytorch", "huggingface"]] = Field(
-        default_factory=lambda: ["onnx", "triton"], min_length=1
-    )
+    runtimes: list[Runtime] = Field(default_factory=_default_runtimes, min_length=1)
     canary_traffic_percent: int = Field(default=10, ge=0, le=100)
     min_replicas: int = Field(default=0, ge=0, le=100)
     max_replicas: int = Field(default=3, ge=1, le=1000)
     request_logging: bool = True
+    cert_manager: bool = Field(
+        default=True,
+        description="Install cert-manager (KServe's webhook certificate); off when the cluster has one.",
+    )
     tracing: bool = True
 
 

@@ -51,7 +51,9 @@ class Team(pulumi.ComponentResource):
         ns = namespace(team.name, self, labels={TEAM_LABEL: team.name})
         ns_name = ns.metadata.name
         child = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        meta = lambda n: k8s.meta.v1.ObjectMetaArgs(name=n, namespace=ns_name)  # noqa: E731
+
+        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns_name)
 
         quota = team.quota
         hard = {
@@ -109,7 +111,8 @@ class Team(pulumi.ComponentResource):
         bind("edit", team.groups, team.members)
         bind("admin", team.admins, [])
 
-        def policy(suffix: str, spec: dict[str, Any]) -> None:
+        # Specs are plain dicts in the API's own (camelCase) shape, as they appear in manifests.
+        def policy(suffix: str, spec: Any) -> None:
             k8s.networking.v1.NetworkPolicy(f"{name}-{suffix}", metadata=meta(suffix), spec=spec, opts=child)
 
         policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})

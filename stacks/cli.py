@@ -179,6 +179,65 @@ def crds_fetch(target: Annotated[Path, typer.Argument(help="Directory to write i
     out.print(f"wrote {len(written)} CRD files under {target}", markup=False, highlight=False, soft_wrap=True)
 
 
+cluster_app = typer.Typer(help="A stack's local cluster (kwok, or kind with Docker).", no_args_is_help=True)
+app.add_typer(cluster_app, name="cluster")
+StackOpt = Annotated[str, typer.Option("--stack", help="Stack name: reads stacks/Pulumi.STACK.yaml.")]
+StacksDirOpt = Annotated[Path, typer.Option("--dir", help="Directory of stack files.")]
+
+
+def _local_cluster(stack: str, stacks_dir: Path):  # type: ignore[no-untyped-def]
+    from stacks.localcluster import LocalClusterError, plan
+
+    cfg = _load(stacks_dir / f"Pulumi.{stack}.yaml")
+    try:
+        return plan(cfg, stack)
+    except LocalClusterError as exc:
+        fail(str(exc))
+
+
+def _cluster_step(fn, lc):  # type: ignore[no-untyped-def]
+    from stacks.localcluster import LocalClusterError
+
+    try:
+        return fn(lc)
+    except LocalClusterError as exc:
+        fail(str(exc), code=1)
+
+
+@cluster_app.command("up")
+def cluster_up(stack: StackOpt, stacks_dir: StacksDirOpt = Path("stacks")) -> None:
+    """Create the stack's local cluster and its fake nodes (a no-op when it is up)."""
+    from stacks.localcluster import up
+
+    lc = _local_cluster(stack, stacks_dir)
+    done = _cluster_step(up, lc) or [f"cluster {lc.name} is up; nothing to do"]
+    for line in done:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@cluster_app.command("down")
+def cluster_down(stack: StackOpt, stacks_dir: StacksDirOpt = Path("stacks")) -> None:
+    """Delete the stack's local cluster and its kubeconfig."""
+    from stacks.localcluster import down
+
+    for line in _cluster_step(down, _local_cluster(stack, stacks_dir)):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@cluster_app.command("status")
+def cluster_status(stack: StackOpt, stacks_dir: StacksDirOpt = Path("stacks")) -> None:
+    """Whether the API server answers, and the nodes (exit 1 when it does not answer)."""
+    from stacks.localcluster import status
+
+    lc = _local_cluster(stack, stacks_dir)
+    answers, nodes = _cluster_step(status, lc)
+    if not answers:
+        fail(f"cluster {lc.name}: the API server does not answer ({lc.kubeconfig})", code=1)
+    out.print(f"cluster {lc.name}: API server answers ({lc.kubeconfig})", markup=False, highlight=False)
+    for line in nodes:
+        out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     try:
         app()

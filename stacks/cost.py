@@ -12,9 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from components.federation import RankedCluster
-
 from components.catalog import load_catalogue
+from components.federation import RankedCluster
 from components.settings import AwsProvider, Cluster, GcpProvider, NodePool, OnPremProvider
 from stacks.config import PlatformConfig
 

@@ -126,7 +126,7 @@ def _yaml_loader() -> type[yaml.SafeLoader]:
         pass
 
     # A bare '=' enum value is a plain string in YAML 1.2; PyYAML (YAML 1.1) needs telling.
-    Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+    Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
     return Loader
 
 

@@ -148,9 +148,9 @@ def _clean_loc(loc: Sequence[str | int], data: Any) -> Path:
 def _value_at(data: Any, path: Path) -> tuple[Any, bool]:
     node = data
     for part in path:
-        if (isinstance(node, Mapping) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and part < len(node)
-        ):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
             return None, False

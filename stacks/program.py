@@ -15,6 +15,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.base import ClusterContext, Mirror
+from components.monitoring import NAMESPACE as MONITORING_NS
+from components.objectstore import NAMESPACE as OBJECT_STORE_NS
 from components.settings import AwsProvider, Cluster, GcpProvider, OnPremProvider
 from stacks.config import PlatformConfig
 
@@ -153,17 +155,134 @@ def install_addons(cfg: PlatformConfig, build: ClusterBuild) -> None:
     build.addons.update({f"team-{k}": v for k, v in teams.items()})
 
     # --- Add-ons, in dependency order. Each block belongs to one component family. ---
-    # [addon:object_store]
-    # [addon:knative]
-    # [addon:serving]
-    # [addon:argo]
-    # [addon:logging]
-    # [addon:monitoring]
-    # [addon:workbench]
+    # [addon:object_store] MinIO on-prem, S3 on AWS, GCS on GCP (components/objectstore.py)
+    if on("object_store"):
+        from components.objectstore import ObjectStore, ObjectStoreArgs
+
+        store_settings = addons.object_store
+        provider_cfg = build.cluster.provider
+        backend: Any = store_settings.backend
+        if backend == "auto":
+            backend = {"onprem": "minio", "aws": "s3", "gcp": "gcs"}[provider_cfg.kind]
+        build.addons["object_store"] = ObjectStore(
+            f"{name}-objectstore",
+            ObjectStoreArgs(
+                context=context,
+                settings=store_settings,
+                backend=backend,
+                platform=cfg.name,
+                team_buckets={t.name: tuple(t.buckets) for t in cfg.teams_on(name) if t.buckets},
+                team_namespaces={k: v.namespace for k, v in teams.items()},
+                region=None if isinstance(provider_cfg, OnPremProvider) else provider_cfg.region,
+                project=provider_cfg.project if isinstance(provider_cfg, GcpProvider) else None,
+            ),
+            opts=opts,
+        )
+    # [addon:knative] Knative Operator → Serving (Kourier) + Eventing, event sources (components/knative.py)
+    if on("knative"):
+        from components.knative import Knative, KnativeArgs
+
+        build.addons["knative"] = Knative(
+            f"{name}-knative", KnativeArgs(context=context, settings=addons.knative), opts=opts
+        )
+    # [addon:serving] KServe in Knative mode + ClusterServingRuntimes (components/serving.py)
+    if on("serving"):
+        from components.knative import Knative
+        from components.serving import KServe, KServeArgs
+
+        knative = build.addons["knative"]  # check_platform guarantees knative wherever serving is on
+        assert isinstance(knative, Knative)
+        build.addons["serving"] = KServe(
+            f"{name}-serving",
+            KServeArgs(context=context, settings=addons.serving, knative=knative),
+            opts=pulumi.ResourceOptions(provider=build.provider, depends_on=[knative]),
+        )
+    # [addon:argo] Workflows + assembly line, Events, CD, Rollouts (components/argo.py)
+    if on("argo"):
+        from components.argo import Argo, ArgoArgs
+        from components.objectstore import ObjectStore
+
+        store = build.addons.get("object_store")
+        artifacts = None
+        store_buckets = addons.object_store.buckets
+        if isinstance(store, ObjectStore) and store_buckets:
+            artifacts = store.ref("artifacts" if "artifacts" in store_buckets else store_buckets[0])
+        build.addons["argo"] = Argo(
+            f"{name}-argo",
+            ArgoArgs(
+                context=context,
+                settings=addons.argo,
+                artifacts=artifacts,
+                serving=on("serving"),
+                team_namespaces={k: v.namespace for k, v in teams.items()},
+                serving_settings=addons.serving,
+            ),
+            opts=pulumi.ResourceOptions(provider=build.provider, depends_on=[store] if store else []),
+        )
+    # [addon:logging] ECK: Elasticsearch, Kibana, Filebeat/Logstash, ILM retention (components/elk.py)
+    if on("logging"):
+        from components.elk import Elk, ElkArgs
+
+        build.addons["logging"] = Elk(
+            f"{name}-logging", ElkArgs(context=context, settings=addons.logging), opts=opts
+        )
+    # [addon:monitoring] kube-prometheus-stack, ServiceMonitors, alert rules, DCGM (components/monitoring.py)
+    if on("monitoring"):
+        from components.monitoring import Monitoring, MonitoringArgs
+
+        build.addons["monitoring"] = Monitoring(
+            f"{name}-monitoring",
+            MonitoringArgs(
+                context=context,
+                settings=addons.monitoring,
+                gpu_metrics=cfg.gpu_metrics_on(build.cluster),
+                scrape_targets=scrape_targets(cfg, build),
+            ),
+            opts=opts,
+        )
+    # [addon:workbench] JupyterHub with CPU/GPU profiles (components/workbench.py)
+    if on("workbench"):
+        from components.workbench import Workbench, WorkbenchArgs
+
+        auth = addons.workbench.auth
+        client_secret = None
+        if auth.kind != "native":
+            if auth.client_secret_key is None:
+                raise ValueError(f"addons.workbench.auth: {auth.kind} needs client_secret_key")
+            client_secret = pulumi.Config("stackyard").require_secret(auth.client_secret_key)
+        build.addons["workbench"] = Workbench(
+            f"{name}-workbench",
+            WorkbenchArgs(context=context, settings=addons.workbench, client_secret=client_secret),
+            opts=opts,
+        )
 
 
-OBJECT_STORE_NAMESPACE = "stackyard-objectstore"
-MONITORING_NAMESPACE = "stackyard-monitoring"
+def scrape_targets(cfg: PlatformConfig, build: ClusterBuild) -> dict[str, str]:
+    """Enabled add-on → the namespace its metrics come from, for the monitoring ServiceMonitors."""
+    from components import argo, elk, knative, serving, workbench
+
+    def on(addon: str) -> bool:
+        return cfg.addons.enabled_on(addon, build.cluster.name)
+
+    targets: dict[str, str] = {}
+    backend = cfg.addons.object_store.backend
+    if on("object_store") and (backend == "minio" or (backend == "auto" and build.cluster.kind == "onprem")):
+        targets["object_store"] = OBJECT_STORE_NAMESPACE
+    if on("knative"):
+        targets["knative"] = knative.SERVING_NAMESPACE
+    if on("serving"):
+        targets["serving"] = serving.NAMESPACE
+    if on("argo"):
+        targets["argo"] = argo.WORKFLOWS_NAMESPACE
+    if on("logging"):
+        targets["logging"] = elk.NAMESPACE
+    if on("workbench"):
+        targets["workbench"] = workbench.NAMESPACE
+    return dict(sorted(targets.items()))
+
+
+OBJECT_STORE_NAMESPACE = OBJECT_STORE_NS  # defined once, in components/objectstore.py
+MONITORING_NAMESPACE = MONITORING_NS  # defined once, in components/monitoring.py
 KNATIVE_INGRESS_NAMESPACES = ("knative-serving", "kourier-system")
 
 
@@ -180,5 +299,45 @@ def build_platform(cfg: PlatformConfig) -> list[ClusterBuild]:
 
 
 def install_federation(cfg: PlatformConfig, builds: list[ClusterBuild]) -> None:
-    # [federation: Karmada control plane on the host, members, policies; see components/federation.py]
-    pass
+    """Karmada on the host, every member registered, team work placed by the cost ranking."""
+    from components.federation import Federation, FederationArgs, MemberSpec
+    from stacks.cost import burst_ranking
+
+    fed = cfg.federation
+    assert fed is not None
+    by_name = {b.cluster.name: b for b in builds}
+    host = by_name[fed.host]
+    members = []
+    for member in fed.members:
+        build = by_name[member.cluster]
+        provider_cfg = build.cluster.provider
+        members.append(
+            MemberSpec(
+                cluster=member.cluster,
+                mode="pull" if cfg.member_mode(member) == "pull" else "push",
+                kind=provider_cfg.kind,
+                kubeconfig=build.kubeconfig,
+                gpu_pools=tuple(build.context.gpu_placements()),
+                storage_class=build.context.storage_class,
+                region=None if isinstance(provider_cfg, OnPremProvider) else provider_cfg.region,
+            )
+        )
+    namespaces = fed.namespaces if fed.namespaces is not None else [t.name for t in cfg.teams]
+    # The Karmada API server's kubeconfig, stored after the first `up` (see components/federation.py).
+    control_plane = pulumi.Config("stackyard").get_secret("karmadaKubeconfig")
+    host.addons["federation"] = Federation(
+        f"{fed.host}-federation",
+        FederationArgs(
+            host=fed.host,
+            members=members,
+            policy=fed.policy,
+            namespaces=sorted(namespaces),
+            mirror=host.context.mirror,
+            multikueue=fed.multikueue,
+            ranking=burst_ranking(cfg),
+            providers={m.cluster: by_name[m.cluster].provider for m in fed.members},
+            control_plane_kubeconfig=control_plane,
+            host_storage_class=host.context.storage_class,
+        ),
+        opts=pulumi.ResourceOptions(provider=host.provider),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from pulumi.runtime import rpc
 from stacks.config import PlatformConfig
 
 SECRET = "[secret]"
+DYNAMIC = "pulumi-python:dynamic:Resource"
 PROJECT = "stackyard"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 # Kubernetes types that are not whole objects: components rendered by the provider, and patches.
@@ -37,6 +38,9 @@ class Declared:
     provider: str
     custom: bool
     inputs: dict[str, Any]
+    protect: bool = False
+    retain_on_delete: bool = False
+    dependencies: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -67,11 +71,14 @@ class Synthesis:
 
 
 def redact(value: Any) -> Any:
-    """Replace every secret with "[secret]" (inputs keep Pulumi's secret markers)."""
+    """Replace every secret with "[secret]" (inputs keep Pulumi's secret markers).
+
+    A dynamic resource's serialized provider code is left out: it is code, not configuration.
+    """
     if rpc.is_rpc_secret(value):
         return SECRET
     if isinstance(value, Mapping):
-        return {str(k): redact(v) for k, v in value.items()}
+        return {str(k): redact(v) for k, v in value.items() if k != "__provider"}
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     if isinstance(value, pulumi.Resource):
@@ -96,7 +103,8 @@ class _Mocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
-        if args.typ == "random:index/randomPassword:RandomPassword":
+        if args.typ in (DYNAMIC, "random:index/randomPassword:RandomPassword"):
+            state.pop("__provider", None)
             state["result"] = rpc.wrap_rpc_secret(f"synth-{args.name}")
         elif args.typ == "aws:eks/cluster:Cluster":
             state.update(
@@ -139,26 +147,37 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     provider=request.provider,
                     custom=bool(request.custom),
                     inputs=dict(inputs),
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    dependencies=frozenset(
+                        {*request.dependencies}
+                        | {urn for group in request.propertyDependencies.values() for urn in group.urns}
+                    ),
                 )
             )
         return response
 
 
-def synthesize(cfg: PlatformConfig, stack: str = "synth") -> Synthesis:
-    """Run the program under mocks and return every resource it declares."""
+def run_program(program: Callable[[], object], stack: str = "synth") -> Synthesis:
+    """Run any Pulumi program under the synthesis mocks; return every resource it declares."""
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
-
-    from stacks.program import build_platform
 
     result = Synthesis()
     mocks = _Mocks()
     pulumi_mocks.set_mocks(
         mocks, project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(mocks, result)
     )
-    _sync_await(run_pulumi_func(lambda: build_platform(cfg)))
+    _sync_await(run_pulumi_func(program))
     result.resources.sort(key=lambda r: r.urn)
     return result
+
+
+def synthesize(cfg: PlatformConfig, stack: str = "synth") -> Synthesis:
+    """Run the platform program under mocks and return every resource it declares."""
+    from stacks.program import build_platform
+
+    return run_program(lambda: build_platform(cfg), stack)
 
 
 def inventory(result: Synthesis) -> list[dict[str, Any]]:

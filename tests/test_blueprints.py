@@ -65,10 +65,11 @@ def test_no_plaintext_secret_in_synth_output(name: str, tmp_path: Path) -> None:
     write_output(result, tmp_path)
     text = "\n".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
     # The mocks give every generated password the value synth-<resource name>.
-    passwords = [r.name for r in result.by_type("random:index/randomPassword:RandomPassword")]
+    passwords = [r.name for r in result.by_type("pulumi-python:dynamic:Resource")]
+    assert passwords or name in ("aws-training", "gcp-serving"), "no generated credential in this blueprint"
     for name_ in passwords:
         assert f"synth-{name_}" not in text
     inventory = json.loads((tmp_path / "inventory.json").read_text())
     for entry in inventory:
-        if entry["type"] == "random:index/randomPassword:RandomPassword":
-            assert "result" not in entry["inputs"] or entry["inputs"]["result"] == "[secret]"
+        if entry["type"] == "pulumi-python:dynamic:Resource":
+            assert entry["inputs"].get("result") in (None, "[secret]")

@@ -31,6 +31,7 @@ import (
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
@@ -39,17 +40,19 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// version is set with -ldflags "-X main.version=3.x.y" (the Pulumi release whose
-// sdk/v3 this is built against).
-var version = "dev"
-
 // Exit code with which the exec script says it already reported the error.
 const bailExitCode = 32
 
 func main() {
 	tracing := flag.String("tracing", "", "Zipkin-compatible tracing endpoint (passed to the program)")
 	execPath := flag.String("exec", "", "path of pulumi-language-python-exec (default: next to this binary)")
+	printVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
+
+	if *printVersion {
+		fmt.Println(version.Version)
+		return
+	}
 
 	if *execPath == "" {
 		self, err := os.Executable()
@@ -109,7 +112,9 @@ func (h *pythonHost) Handshake(
 }
 
 func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
+	// version.Version is set at build time with -ldflags
+	// "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.x.y".
+	return &pulumirpc.PluginInfo{Version: version.Version}, nil
 }
 
 func (h *pythonHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {

@@ -1,0 +1,139 @@
+"""Engine benchmark: the real Pulumi engine against a local kwok cluster, with kubectl as the peer.
+
+On one kwok cluster and a stack rendered from the `local` blueprint (offline charts,
+``data.delete_on_destroy: true`` so every repeat starts empty), per repeat:
+
+- ``pulumi preview`` of an empty stack, ``pulumi up`` (create), a no-op ``pulumi up``, then an
+  untimed ``pulumi destroy``;
+- the peer: ``kubectl apply --server-side`` of the same objects as plain manifests
+  (``stackyard synth`` output, plus the stand-in charts' CRDs, CRDs first), then an untimed delete.
+
+Prints medians and the Stackyard/kubectl ratio. No assertions.
+
+    source ~/.cache/stackyard/env.sh
+    .venv/bin/python bench/engine.py [--repeat 3] [--addons knative,object_store]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from blueprints import get as get_blueprint  # noqa: E402
+from components.versions import ALL_CHARTS  # noqa: E402
+from stacks.crds import iter_crds  # noqa: E402
+from stacks.loader import load_stack_file  # noqa: E402
+from stacks.localcluster import down, plan, up  # noqa: E402
+from stacks.synth import synthesize, write_output  # noqa: E402
+from tests.e2e.charts import bare_apiserver_crd, build_charts, crd_files  # noqa: E402
+from tests.e2e.harness import PulumiStack, kubectl, missing_tools  # noqa: E402
+
+
+def render(stack: str, charts: Path, kubeconfig: Path, addons: set[str] | None) -> str:
+    text = get_blueprint("local").render(stack, {"chart_dir": str(charts), "kubeconfig": str(kubeconfig)})
+    data: dict[str, Any] = yaml.safe_load(text)
+    platform = data["config"]["stackyard:platform"]
+    platform["data"] = {"delete_on_destroy": True}
+    if addons is not None:
+        platform["addons"] = {k: v for k, v in platform["addons"].items() if k in addons}
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def peer_manifests(stack_file: Path, out: Path) -> tuple[Path, Path]:
+    """(CRD file, object file) for kubectl: the charts' CRDs, and Stackyard's objects."""
+    cfg = load_stack_file(stack_file)
+    result = synthesize(cfg, stack_file.stem.removeprefix("Pulumi."))
+    write_output(result, out)
+    # The charts the program installs: archives named <chart>-<version>.tgz in the chart directory.
+    archives = {
+        Path(str(r.inputs.get("chart", ""))).name for r in result.by_type("kubernetes:helm.sh/v4:Chart")
+    }
+    crds: list[dict[str, Any]] = []
+    for chart in sorted(pin.name for pin in ALL_CHARTS if f"{pin.name}-{pin.version}.tgz" in archives):
+        for file in crd_files(chart):
+            crds += [bare_apiserver_crd(c) for c in iter_crds([file])]
+    crd_file, obj_file = out / "crds.json", out / "objects.json"
+    crd_file.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": crds}))
+    objects = [yaml.safe_load(p.read_text()) for p in sorted((out / "manifests").rglob("*.yaml"))]
+    # Namespaces first, as kubectl needs them before their contents.
+    objects.sort(key=lambda o: (o.get("kind") != "Namespace", o.get("kind", "")))
+    obj_file.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
+    return crd_file, obj_file
+
+
+def timed(fn: Any) -> float:
+    start = time.monotonic()
+    fn()
+    return time.monotonic() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--addons", default=None, help="comma-separated add-ons (default: the blueprint's)")
+    args = parser.parse_args()
+    missing = missing_tools()
+    if missing:
+        sys.exit(f"missing {', '.join(missing)}: run `make tools`, then `source ~/.cache/stackyard/env.sh`")
+    addons = set(args.addons.split(",")) if args.addons else None
+
+    charts = build_charts()
+    work = Path(tempfile.mkdtemp(prefix="stackyard-bench-"))
+    name = f"bench-{uuid.uuid4().hex[:6]}"
+    stack_file = ROOT / "stacks" / f"Pulumi.{name}.yaml"
+    stack_file.write_text(render(name, charts, work / "kubeconfig", addons))
+    lc = plan(load_stack_file(stack_file), name)
+    results: dict[str, list[float]] = {}
+    objects = 0
+    try:
+        up(lc, runtime="kwok")
+        kc = lc.kubeconfig
+        stack = PulumiStack(name, work / "backend")
+        stack.init()
+        crd_file, obj_file = peer_manifests(stack_file, work / "synth")
+        objects = len(json.loads(obj_file.read_text())["items"])
+        for i in range(args.repeat):
+            results.setdefault("pulumi preview", []).append(timed(lambda: stack.preview()))
+            results.setdefault("pulumi up (create)", []).append(timed(lambda: stack.up()))
+            results.setdefault("pulumi up (no-op)", []).append(timed(lambda: stack.up("--expect-no-changes")))
+            stack.run("destroy", "--yes", "--stack", name, label="destroy")
+
+            def apply() -> None:
+                kubectl(kc, "apply", "--server-side", "--force-conflicts", "-f", str(crd_file), "-o", "name")
+                kubectl(kc, "wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
+                kubectl(kc, "apply", "--server-side", "--force-conflicts", "-f", str(obj_file), "-o", "name")
+
+            results.setdefault("kubectl apply --server-side", []).append(timed(apply))
+            kubectl(kc, "delete", "-f", str(obj_file), "--ignore-not-found", "--wait=false", check=False)
+            kubectl(kc, "delete", "-f", str(crd_file), "--ignore-not-found", "--wait=false", check=False)
+            print(f"repeat {i + 1}/{args.repeat} done", file=sys.stderr)
+    finally:
+        down(lc)
+        stack_file.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+    peer = statistics.median(results["kubectl apply --server-side"])
+    print(
+        f"\nengine benchmark: stack {name}, {args.repeat} repeat(s), {objects} Stackyard objects + chart CRDs"
+    )
+    print(f"{'step':<32} {'median s':>9} {'vs kubectl':>11}")
+    for step, values in results.items():
+        med = statistics.median(values)
+        print(f"{step:<32} {med:>9.1f} {med / peer:>10.1f}x")
+
+
+if __name__ == "__main__":
+    main()
