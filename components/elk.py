@@ -151,7 +151,7 @@ def ilm_script(settings: LoggingAddon) -> str:
     return "\n".join(
         [
             "set -eu",
-            f"printf 'machine {host} login elastic password %s\\n' \"$ES_PASSWORD\" > /tmp/netrc",
+            f"printf 'machine {host} login elastic password %s\\n' \"$(cat /etc/es-user/password)\" > /tmp/netrc",
             f"ES=https://{host}:9200",
             f'until {curl} "$ES/_cluster/health?wait_for_status=yellow&timeout=60s" >/dev/null; do',
             "  echo waiting for Elasticsearch; sleep 10",
@@ -625,7 +625,7 @@ class Elk(pulumi.ComponentResource):
                         "spec": {
                             "restartPolicy": "OnFailure",
                             "automountServiceAccountToken": False,
-                            "securityContext": restricted_pod_security_context(100),
+                            "securityContext": restricted_pod_security_context(),
                             "containers": [
                                 _container(
                                     "ilm",
@@ -633,25 +633,23 @@ class Elk(pulumi.ComponentResource):
                                     "64Mi",
                                     image=self._mirror.image(versions.CURL_IMAGE),
                                     command=["/bin/sh", "-c", script],
-                                    env=[
-                                        {
-                                            "name": "ES_PASSWORD",
-                                            "valueFrom": {
-                                                "secretKeyRef": {
-                                                    "name": ELASTIC_USER_SECRET,
-                                                    "key": "elastic",
-                                                }
-                                            },
-                                        }
-                                    ],
+                                    # The password is a mounted file, never an environment variable.
                                     volumeMounts=[
                                         {"name": "ca", "mountPath": "/etc/es-ca", "readOnly": True},
+                                        {"name": "user", "mountPath": "/etc/es-user", "readOnly": True},
                                         {"name": "tmp", "mountPath": "/tmp"},
                                     ],
                                 )
                             ],
                             "volumes": [
                                 {"name": "ca", "secret": {"secretName": HTTP_CA_SECRET}},
+                                {
+                                    "name": "user",
+                                    "secret": {
+                                        "secretName": ELASTIC_USER_SECRET,
+                                        "items": [{"key": "elastic", "path": "password"}],
+                                    },
+                                },
                                 {"name": "tmp", "emptyDir": {"sizeLimit": "1Mi"}},
                             ],
                         },

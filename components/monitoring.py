@@ -5,7 +5,7 @@ Secure defaults:
   under Pod Security ``restricted`` (the chart's pods run non-root with seccomp ``RuntimeDefault``).
 - Prometheus keeps its TSDB on a PersistentVolumeClaim that is retained when the StatefulSet is
   deleted or scaled down (``persistentVolumeClaimRetentionPolicy: Retain/Retain``).
-- The Grafana admin password is generated (``pulumi_random``), stays a secret Output and reaches
+- The Grafana admin password is generated (``GeneratedSecret``), stays a secret Output and reaches
   Grafana as the Secret ``grafana-admin`` referenced by name (``grafana.admin.existingSecret``);
   it is never a Helm value.
 - Every image comes from the air-gap mirror when one is set (``global.imageRegistry`` reaches
@@ -32,10 +32,10 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from components import versions
 from components.base import ClusterContext, helm_chart, labels_for, namespace, resources
+from components.credentials import GeneratedSecret
 from components.settings import MonitoringAddon
 
 NAMESPACE = "stackyard-monitoring"
@@ -165,7 +165,7 @@ class Monitoring(pulumi.ComponentResource):
         ns = namespace(NAMESPACE, self)
         exporter_ns = namespace(NODE_EXPORTER_NAMESPACE, self, pod_security="privileged")
 
-        password = random.RandomPassword(f"{name}-grafana-admin", length=32, special=False, opts=child)
+        password = GeneratedSecret(f"{name}-grafana-admin", length=32, opts=child)
         self.grafana_admin_password = pulumi.Output.secret(password.result)
         admin_secret = k8s.core.v1.Secret(
             f"{name}-grafana-admin",

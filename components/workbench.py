@@ -7,7 +7,7 @@ Secure defaults:
   server is off; the chart's NetworkPolicy (egress to the metadata server denied) does that job.
 - The proxy's Service is ``ClusterIP``: exposure goes through the platform's ingress.
 - Hub secrets: the cookie secret and the auth-state encryption key are generated with
-  ``pulumi_random`` into the Secret ``workbench-hub-secret`` that the chart reads by name
+  ``GeneratedSecret`` into the Secret ``workbench-hub-secret`` that the chart reads by name
   (``hub.existingSecret``). The OAuth client secret (OIDC, GitHub) is given by the caller (a
   Pulumi config secret read by the program) and reaches the hub as the Secret ``workbench-oauth``
   through ``hub.extraEnv`` (``OAUTH_CLIENT_SECRET`` from a ``secretKeyRef``). No secret is a Helm
@@ -29,7 +29,6 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from components import versions
 from components.base import (
@@ -41,6 +40,7 @@ from components.base import (
     namespace,
     secret_ref,
 )
+from components.credentials import GeneratedSecret
 from components.scheduling import GPU_RESOURCE
 from components.settings import WorkbenchAddon, WorkbenchAuth, WorkbenchProfile
 
@@ -196,16 +196,7 @@ class Workbench(pulumi.ComponentResource):
 
         def hex_secret(suffix: str) -> pulumi.Output[str]:
             # 64 hex digits (256 bits): JupyterHub decodes these keys as hex.
-            password = random.RandomPassword(
-                f"{name}-{suffix}",
-                length=64,
-                upper=False,
-                lower=False,
-                numeric=True,
-                special=True,
-                override_special="abcdef",
-                opts=child,
-            )
+            password = GeneratedSecret(f"{name}-{suffix}", length=64, alphabet="hex", opts=child)
             return pulumi.Output.secret(password.result)
 
         hub_secret = k8s.core.v1.Secret(

@@ -103,7 +103,7 @@ class _Mocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
-        if args.typ in (DYNAMIC, "random:index/randomPassword:RandomPassword"):
+        if args.typ == DYNAMIC:
             state.pop("__provider", None)
             state["result"] = rpc.wrap_rpc_secret(f"synth-{args.name}")
         elif args.typ == "aws:eks/cluster:Cluster":

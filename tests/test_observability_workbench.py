@@ -198,12 +198,10 @@ def test_ilm_job_sets_the_retention_and_reads_the_eck_secret_by_name() -> None:
     container = jobs[0]["spec"]["template"]["spec"]["containers"][0]
     script = container["command"][-1]
     assert '"min_age": "14d"' in script
-    assert container["env"] == [
-        {
-            "name": "ES_PASSWORD",
-            "valueFrom": {"secretKeyRef": {"name": "logs-es-elastic-user", "key": "elastic"}},
-        }
-    ]
+    assert "env" not in container  # the password is a mounted file, not an environment variable
+    volumes = {v["name"]: v for v in jobs[0]["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["user"]["secret"]["secretName"] == "logs-es-elastic-user"
+    assert "$(cat /etc/es-user/password)" in script
     assert container["image"] == versions.CURL_IMAGE
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
 

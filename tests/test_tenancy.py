@@ -55,7 +55,9 @@ def test_team_limited_to_some_clusters_is_only_there() -> None:
     data = copy.deepcopy(LOCAL)
     data["clusters"].append({"name": "edge", "provider": {"kind": "onprem", "kubeconfig": "edge"}})
     data["teams"][0]["clusters"] = ["local"]
-    clusters = {c for c, o in synth(data).k8s_objects() if o["kind"] == "Namespace" and o["metadata"]["name"] == "ml"}
+    clusters = {
+        c for c, o in synth(data).k8s_objects() if o["kind"] == "Namespace" and o["metadata"]["name"] == "ml"
+    }
     assert clusters == {"local"}
 
 
@@ -63,6 +65,8 @@ def test_onprem_gpu_nodes_get_pool_labels_and_taint() -> None:
     result = synth()
     patch = result.one("kubernetes:core/v1:NodePatch", "local-nodes-gpu-gpu-0")
     assert patch.inputs["metadata"]["labels"]["stackyard.io/accelerator"] == "nvidia-t4"
-    assert patch.inputs["spec"]["taints"] == [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "value": "present"}]
+    assert patch.inputs["spec"]["taints"] == [
+        {"effect": "NoSchedule", "key": "nvidia.com/gpu", "value": "present"}
+    ]
     cpu = result.one("kubernetes:core/v1:NodePatch", "local-nodes-cpu-cpu-0")
     assert cpu.inputs["spec"]["taints"] == []

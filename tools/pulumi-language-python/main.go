@@ -306,7 +306,11 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	config, err := json.Marshal(req.GetConfig())
+	cfg := req.GetConfig()
+	if cfg == nil {
+		cfg = map[string]string{} // the SDK expects an object, not null
+	}
+	config, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
 	}
