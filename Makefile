@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := .venv-checkov
 export STACKYARD_CACHE ?= $(HOME)/.cache/stackyard
 
-.PHONY: setup tools checkov lint test unit e2e up down bench clean
+.PHONY: setup tools checkov lint typecheck test unit e2e up down bench clean
 
 setup: $(VENV)/.installed
 
@@ -34,16 +34,20 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy --strict over the whole tree: slow and memory-hungry (pulumi_kubernetes' typed inputs).
+typecheck: setup
 	$(BIN)/mypy
 
-unit: setup checkov
+# Unit, golden, CRD-schema, policy, checkov and bad-input tests (no cluster needed).
+test: setup checkov
 	$(BIN)/pytest -m "not e2e"
 
+unit: test
+
+# The real engine on a local kwok cluster (needs `make tools`).
 e2e: setup tools
 	source $(STACKYARD_CACHE)/env.sh && $(BIN)/pytest -m e2e
-
-test: setup tools checkov
-	source $(STACKYARD_CACHE)/env.sh && $(BIN)/pytest
 
 up: setup tools
 	source $(STACKYARD_CACHE)/env.sh && bash scripts/up.sh $(STACK)

@@ -24,7 +24,7 @@ from pulumi.runtime.sync_await import _sync_await
 from blueprints import all_blueprints
 from stacks.config import PlatformConfig
 from stacks.loader import CONFIG_KEY, parse_platform
-from stacks.synth import Declared, Synthesis, _Mocks, redact, synthesize
+from stacks.synth import Synthesis, _Mocks, redact, synthesize
 
 
 def generated(clusters: int) -> PlatformConfig:

@@ -168,7 +168,10 @@ class EksCluster(pulumi.ComponentResource):
         provider = args.provider
         child = pulumi.ResourceOptions(parent=self)
         part = partition(provider.region)
-        managed = lambda policy: f"arn:{part}:iam::aws:policy/{policy}"  # noqa: E731
+
+        def managed(policy: str) -> str:
+            return f"arn:{part}:iam::aws:policy/{policy}"
+
         tags = {"stackyard.io/platform": args.platform, "stackyard.io/cluster": args.context.name}
         self.oidc_provider_arn = None
 
@@ -226,7 +229,7 @@ class EksCluster(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[attach]),
             )
-            issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
+            issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
             oidc = aws.iam.OpenIdConnectProvider(
                 f"{name}-oidc",
                 url=issuer,
@@ -240,7 +243,7 @@ class EksCluster(pulumi.ComponentResource):
 
         # The name is known from the config; deriving it from the id keeps the dependency on the
         # cluster (created or read) without relying on what a read returns.
-        self._name: pulumi.Output[str] = cluster.id.apply(lambda _: args.cluster_name)
+        self._cluster_name: pulumi.Output[str] = cluster.id.apply(lambda _: args.cluster_name)
         # --- Nodes ---
         node_role = aws.iam.Role(
             f"{name}-node-role", assume_role_policy=_assume("ec2.amazonaws.com"), tags=tags, opts=child
@@ -263,9 +266,9 @@ class EksCluster(pulumi.ComponentResource):
         if provider.existing_cluster is None:
             self._addons(name, args, cluster, tags, groups)
 
-        self.cluster_name = self._name
+        self.cluster_name = self._cluster_name
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(self._name, cluster.endpoint, cluster.certificate_authority.data).apply(
+            pulumi.Output.all(self._cluster_name, cluster.endpoint, cluster.certificate_authority.data).apply(
                 lambda v: kubeconfig_document(str(v[0]), str(v[1]), str(v[2]), provider.region)
             )
         )
@@ -353,7 +356,7 @@ class EksCluster(pulumi.ComponentResource):
         placement = pool.placement(args.context.name)
         return aws.eks.NodeGroup(
             f"{name}-{pool.name}",
-            cluster_name=self._name,
+            cluster_name=self._cluster_name,
             node_group_name=pool.name,
             node_role_arn=node_role.arn,
             subnet_ids=subnet_ids,
@@ -392,9 +395,7 @@ class EksCluster(pulumi.ComponentResource):
         part = partition(args.provider.region)
         oidc_arn = self.oidc_provider_arn
         assert oidc_arn is not None
-        issuer_host = cluster.identities.apply(
-            lambda ids: ids[0].oidcs[0].issuer.removeprefix("https://")  # type: ignore[index,union-attr]
-        )
+        issuer_host = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer.removeprefix("https://"))
         trust = pulumi.Output.all(oidc_arn, issuer_host).apply(
             lambda v: json.dumps(
                 {
@@ -443,7 +444,7 @@ class EksCluster(pulumi.ComponentResource):
             extra = settings.pop("_depends", [])
             aws.eks.Addon(
                 f"{name}-{addon}",
-                cluster_name=self._name,
+                cluster_name=self._cluster_name,
                 addon_name=addon,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",

@@ -151,7 +151,8 @@ def ilm_script(settings: LoggingAddon) -> str:
     return "\n".join(
         [
             "set -eu",
-            f"printf 'machine {host} login elastic password %s\\n' \"$(cat /etc/es-user/password)\" > /tmp/netrc",
+            f"printf 'machine {host} login elastic password %s\\n' "
+            '"$(cat /etc/es-user/password)" > /tmp/netrc',
             f"ES=https://{host}:9200",
             f'until {curl} "$ES/_cluster/health?wait_for_status=yellow&timeout=60s" >/dev/null; do',
             "  echo waiting for Elasticsearch; sleep 10",

@@ -492,7 +492,7 @@ class Federation(pulumi.ComponentResource):
             ),
         )
         # The token controller fills data (base64) after creation; the provider waits for it.
-        data = token.data.apply(lambda d: dict(d or {}))
+        data: pulumi.Output[dict[str, str]] = token.data.apply(lambda d: dict(d or {}))
         secret_name = f"{member.cluster}-credentials"
         creds = k8s.core.v1.Secret(
             f"{prefix}-credentials",
@@ -554,53 +554,54 @@ class Federation(pulumi.ComponentResource):
             # created out of band (e.g. from `karmadactl token create`); do not block `up` on it.
             skip_await = {"pulumi.com/skipAwait": "true"}
         labels = {**labels_for("federation", "karmada-agent"), "app": AGENT_NAME}
+        agent_spec: Any = {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": AGENT_NAME}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": AGENT_NAME,
+                    "securityContext": restricted_pod_security_context(),
+                    "containers": [
+                        {
+                            "name": AGENT_NAME,
+                            "image": args.mirror.image(KARMADA_AGENT_IMAGE),
+                            "command": [
+                                "/bin/karmada-agent",
+                                "--karmada-kubeconfig=/etc/kubeconfig/kubeconfig",
+                                f"--cluster-name={member.cluster}",
+                                "--cluster-status-update-frequency=10s",
+                                f"--leader-elect-resource-namespace={KARMADA_NAMESPACE}",
+                                "--health-probe-bind-address=$(POD_IP):10357",
+                                "--metrics-bind-address=$(POD_IP):8080",
+                            ],
+                            "env": [
+                                {
+                                    "name": "POD_IP",
+                                    "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}},
+                                }
+                            ],
+                            "livenessProbe": {
+                                "httpGet": {"path": "/healthz", "port": 10357},
+                                "initialDelaySeconds": 15,
+                                "periodSeconds": 15,
+                            },
+                            "securityContext": restricted_security_context(),
+                            "resources": resources("100m", "256Mi", cpu_limit="500m"),
+                            "volumeMounts": [
+                                {"name": "kubeconfig", "mountPath": "/etc/kubeconfig", "readOnly": True}
+                            ],
+                        }
+                    ],
+                    "volumes": [{"name": "kubeconfig", "secret": {"secretName": AGENT_SECRET}}],
+                },
+            },
+        }
         k8s.apps.v1.Deployment(
             f"{prefix}-agent",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=AGENT_NAME, namespace=KARMADA_NAMESPACE, labels=labels, annotations=skip_await or None
             ),
-            spec={
-                "replicas": 1,
-                "selector": {"matchLabels": {"app": AGENT_NAME}},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "serviceAccountName": AGENT_NAME,
-                        "securityContext": restricted_pod_security_context(),
-                        "containers": [
-                            {
-                                "name": AGENT_NAME,
-                                "image": args.mirror.image(KARMADA_AGENT_IMAGE),
-                                "command": [
-                                    "/bin/karmada-agent",
-                                    "--karmada-kubeconfig=/etc/kubeconfig/kubeconfig",
-                                    f"--cluster-name={member.cluster}",
-                                    "--cluster-status-update-frequency=10s",
-                                    f"--leader-elect-resource-namespace={KARMADA_NAMESPACE}",
-                                    "--health-probe-bind-address=$(POD_IP):10357",
-                                    "--metrics-bind-address=$(POD_IP):8080",
-                                ],
-                                "env": [
-                                    {
-                                        "name": "POD_IP",
-                                        "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}},
-                                    }
-                                ],
-                                "livenessProbe": {
-                                    "httpGet": {"path": "/healthz", "port": 10357},
-                                    "initialDelaySeconds": 15,
-                                    "periodSeconds": 15,
-                                },
-                                "securityContext": restricted_security_context(),
-                                "resources": resources("100m", "256Mi", cpu_limit="500m"),
-                                "volumeMounts": [
-                                    {"name": "kubeconfig", "mountPath": "/etc/kubeconfig", "readOnly": True}
-                                ],
-                            }
-                        ],
-                        "volumes": [{"name": "kubeconfig", "secret": {"secretName": AGENT_SECRET}}],
-                    },
-                },
-            },
+            spec=agent_spec,
             opts=in_ns,
         )

@@ -180,16 +180,16 @@ class GkeCluster(pulumi.ComponentResource):
 
         # The name is known from the config; deriving it from the id keeps the dependency on the
         # cluster (created or read) without relying on what a read returns.
-        self._name: pulumi.Output[str] = cluster.id.apply(lambda _: args.cluster_name)
+        self._cluster_name: pulumi.Output[str] = cluster.id.apply(lambda _: args.cluster_name)
         for pool in args.node_pools:
             self._node_pool(name, args, pool, cluster, account.email)
 
-        self.cluster_name = self._name
+        self.cluster_name = self._cluster_name
         self.node_service_account = account.email
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(self._name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate).apply(
-                lambda v: kubeconfig_document(str(v[0]), str(v[1]), str(v[2]))
-            )
+            pulumi.Output.all(
+                self._cluster_name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
+            ).apply(lambda v: kubeconfig_document(str(v[0]), str(v[1]), str(v[2])))
         )
         self.register_outputs(
             {
@@ -323,7 +323,7 @@ class GkeCluster(pulumi.ComponentResource):
             name=pool.name,
             project=p.project,
             location=p.region,
-            cluster=self._name,
+            cluster=self._cluster_name,
             node_locations=sorted(p.zones) or None,
             autoscaling=gcp.container.NodePoolAutoscalingArgs(
                 # Totals across zones, as the config means min_size/max_size.

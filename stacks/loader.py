@@ -145,14 +145,19 @@ def _clean_loc(loc: Sequence[str | int], data: Any) -> Path:
     return tuple(out)
 
 
+def _child(node: Any, part: str | int) -> tuple[Any, bool]:
+    if isinstance(node, Mapping) and part in node:
+        return node[part], True
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part], True
+    return None, False
+
+
 def _value_at(data: Any, path: Path) -> tuple[Any, bool]:
     node = data
     for part in path:
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
+        node, found = _child(node, part)
+        if not found:
             return None, False
     return node, True
 

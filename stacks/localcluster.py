@@ -138,7 +138,6 @@ def node_manifest(node: FakeNode) -> dict[str, Any]:
         "status": {
             "allocatable": dict(capacity),
             "capacity": dict(capacity),
-            "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": "fake"},
         },
     }
 
@@ -309,9 +308,7 @@ def _kwok_up(lc: LocalCluster) -> None:
             "--wait",
             "120s",
         ]
-        kube_version = os.environ.get("KWOK_KUBE_VERSION")
-        if kube_version:
-            args += ["--kube-version", kube_version]
+        # kwokctl reads KWOK_KUBE_VERSION (set by the toolchain's env.sh) itself.
         _check(_run(args, env=env, timeout=300), f"kwokctl create cluster --name {lc.name}")
     text = _check(
         _run([bins["kwokctl"], "get", "kubeconfig", "--name", lc.name], env=env, timeout=30),

@@ -17,7 +17,7 @@
 set -euo pipefail
 
 TOOLS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=versions.env
+# shellcheck source=/dev/null
 source "$TOOLS_DIR/versions.env"
 
 CACHE=${STACKYARD_CACHE:-$HOME/.cache/stackyard}
@@ -78,7 +78,7 @@ declare -A TOOL_BINS=(
 	[kwok]="kwok kwokctl"
 	[helm]="helm"
 	[etcd]="etcd"
-	[pulumi-language-python]="pulumi-language-python pulumi-language-python-exec"
+	[pulumi-language-python]="pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python"
 )
 declare -A TOOL_VERSION=(
 	[kubernetes]=$KUBERNETES_VERSION
@@ -163,7 +163,7 @@ use_path_tool() {
 	esac
 	declare -A found=()
 	for b in ${TOOL_BINS[$tool]}; do
-		[[ $b == kubectl ]] && continue
+		[[ $b == kubectl ]] && return 1 # listed only when it has to be built
 		p=$(find_outside "$b")
 		[[ -n $p ]] || return 1
 		v=$(binary_version "$b" "$p")
@@ -214,7 +214,10 @@ build_tool() {
 		sdk=$(cd "$TOOLS_DIR/pulumi-language-python" &&
 			go mod download -json github.com/pulumi/pulumi/sdk/v3 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 		[[ -f $sdk/python/cmd/pulumi-language-python-exec ]] || die "no pulumi-language-python-exec in '$sdk'"
-		install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$out/pulumi-language-python-exec" ;;
+		install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$out/pulumi-language-python-exec"
+		# The provider of Python dynamic resources (Stackyard's generated credentials) ships there too.
+		[[ -f $sdk/python/dist/pulumi-resource-pulumi-python ]] || die "no pulumi-resource-pulumi-python in '$sdk'"
+		install -m 0755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$out/pulumi-resource-pulumi-python" ;;
 	pulumi-resource-kubernetes)
 		(cd "$TOOLS_DIR/pulumi-resource-kubernetes" && set -x && go run ./embedgen "$v")
 		go_build pulumi-resource-kubernetes \
@@ -241,7 +244,7 @@ build_job() {
 	build_tool "$tool" "$out"
 	for b in ${TOOL_BINS[$tool]}; do
 		[[ -x $out/$b ]] || die "$tool: $b was not built"
-		[[ $b == pulumi-language-python-exec ]] && continue
+		[[ $b == pulumi-language-python-exec || $b == pulumi-resource-pulumi-python ]] && continue
 		if [[ $b == kubectl ]]; then
 			v=$(binary_version "$b" "$out/$b")
 		else
@@ -364,7 +367,7 @@ mv -f "$CACHE/env.sh.tmp" "$CACHE/env.sh"
 echo "Stackyard toolchain ($((SECONDS - TOTAL_START))s), cache $CACHE:"
 for tool in "${TOOL_ORDER[@]}"; do
 	for b in ${TOOL_BINS[$tool]}; do
-		[[ $b == pulumi-language-python-exec ]] && continue
+		[[ $b == pulumi-language-python-exec || $b == pulumi-resource-pulumi-python ]] && continue
 		p=${BIN_PATH[$b]:-}
 		[[ -n $p ]] || continue
 		printf '  %-28s %-10s %-8s %s\n' "$b" "$(binary_version "$b" "$p")" "${STATUS[$tool]}" "$p"
