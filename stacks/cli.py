@@ -238,6 +238,27 @@ def cluster_status(stack: StackOpt, stacks_dir: StacksDirOpt = Path("stacks")) -
         out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command()
+def recover(stack: StackOpt) -> None:
+    """Make a stack updatable after an interrupted `pulumi up`: remove a stale lock, clear pending
+    operations after reading the live state back (run it only when no update is in progress)."""
+    from stacks.recover import RecoverError
+    from stacks.recover import recover as run_recovery
+
+    try:
+        rec = run_recovery(stack)
+    except RecoverError as exc:
+        fail(str(exc), code=1)
+    if rec.pending:
+        out.print(f"stack {stack}: {len(rec.pending)} pending operation(s):", markup=False, highlight=False)
+        for line in rec.pending:
+            out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    for line in rec.actions or [f"stack {stack}: no stale lock and no pending operations; nothing to do"]:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if rec.needed:
+        out.print("next: `pulumi up` converges the stack", markup=False, highlight=False)
+
+
 def main() -> None:
     try:
         app()

@@ -128,8 +128,9 @@ def bare_apiserver_crd(crd: dict[str, Any]) -> dict[str, Any]:
     return crd
 
 
-def _content_hash(base: Path) -> str:
+def _content_hash(base: Path, without_crds: frozenset[str]) -> str:
     digest = hashlib.sha256(f"recipe={RECIPE}\n{CONFIGMAP}{DEPLOYMENT}{FAKE_IMAGE}".encode())
+    digest.update(f"without-crds={sorted(without_crds)}\n".encode())
     for pin in ALL_CHARTS:
         digest.update(f"{pin.name}={pin.version}\n".encode())
         for file in crd_files(pin.name, base):
@@ -148,7 +149,7 @@ def helm_binary() -> str:
     return found
 
 
-def write_chart(pin: ChartPin, target: Path, base: Path) -> Path:
+def write_chart(pin: ChartPin, target: Path, base: Path, with_crds: bool = True) -> Path:
     """The unpacked stand-in chart for ``pin`` under ``target/<name>``."""
     chart = target / pin.name
     (chart / "templates").mkdir(parents=True)
@@ -167,7 +168,7 @@ def write_chart(pin: ChartPin, target: Path, base: Path) -> Path:
     (chart / "values.yaml").write_text(yaml.safe_dump({"standIn": {"image": FAKE_IMAGE}}))
     (chart / "templates" / "configmap.yaml").write_text(CONFIGMAP)
     (chart / "templates" / "deployment.yaml").write_text(DEPLOYMENT)
-    files = crd_files(pin.name, base)
+    files = crd_files(pin.name, base) if with_crds else []
     if files:
         (chart / "crds").mkdir()
         for file in files:
@@ -178,11 +179,17 @@ def write_chart(pin: ChartPin, target: Path, base: Path) -> Path:
     return chart
 
 
-def build_charts(cache: Path | None = None) -> Path:
-    """Build (or reuse) the chart directory; returns its absolute path."""
+def build_charts(cache: Path | None = None, without_crds: frozenset[str] = frozenset()) -> Path:
+    """Build (or reuse) the chart directory; returns its absolute path.
+
+    ``without_crds``: names of charts built without their CRDs (a broken mirror, for fault tests).
+    """
+    unknown = without_crds - {pin.name for pin in ALL_CHARTS}
+    if unknown:
+        raise ValueError(f"no pinned chart named {sorted(unknown)}")
     base = crd_dir()
     root = cache or Path(os.environ.get("STACKYARD_CACHE") or Path.home() / ".cache" / "stackyard") / "charts"
-    target = (root / _content_hash(base)).resolve()
+    target = (root / _content_hash(base, without_crds)).resolve()
     expected = [target / f"{pin.name}-{pin.version}.tgz" for pin in ALL_CHARTS]
     if all(p.is_file() for p in expected):
         return target
@@ -193,7 +200,7 @@ def build_charts(cache: Path | None = None) -> Path:
         src, dest = staging / "src", staging / "out"
         dest.mkdir(parents=True)
         for pin in ALL_CHARTS:
-            chart = write_chart(pin, src, base)
+            chart = write_chart(pin, src, base, with_crds=pin.name not in without_crds)
             result = subprocess.run(
                 [helm, "package", str(chart), "--destination", str(dest)],
                 capture_output=True,

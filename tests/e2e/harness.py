@@ -63,7 +63,12 @@ class PulumiStack:
     name: str
     backend: Path
     passphrase: str = "stackyard-e2e"
+    cwd: Path = PROJECT_ROOT
+    """The Pulumi project directory (this project unless a test brings its own program)."""
+    extra_env: dict[str, str] = field(default_factory=dict)
     timings: dict[str, list[float]] = field(default_factory=dict)
+    transcript: list[str] = field(default_factory=list)
+    """Everything every command printed, for the secrets check."""
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -77,6 +82,7 @@ class PulumiStack:
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",
             PULUMI_COLOR="never",
         )
+        env.update(self.extra_env)
         env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
         env.pop("PULUMI_ACCESS_TOKEN", None)
         return env
@@ -86,7 +92,7 @@ class PulumiStack:
         start = time.monotonic()
         result = subprocess.run(
             cmd,
-            cwd=PROJECT_ROOT,
+            cwd=self.cwd,
             env=self.env(),
             capture_output=True,
             text=True,
@@ -95,10 +101,39 @@ class PulumiStack:
         )
         run = Run(cmd, result.returncode, result.stdout, result.stderr, time.monotonic() - start)
         self.timings.setdefault(label or args[0], []).append(run.seconds)
+        self.transcript.append(run.output)
         if check and result.returncode != 0:
             raise AssertionError(
                 f"`pulumi {' '.join(args)}` failed (exit {result.returncode}) after {run.seconds:.0f}s:\n"
                 f"{_tail(run.output, 60)}"
+            )
+        return run
+
+    def start(self, *args: str, log: Path) -> subprocess.Popen[bytes]:
+        """``pulumi ARGS`` in the background, in a process group of its own, output to ``log``."""
+        cmd = [shutil.which("pulumi", path=toolchain_path()) or "pulumi", *args, "--non-interactive"]
+        with log.open("wb") as handle:
+            return subprocess.Popen(
+                cmd,
+                cwd=self.cwd,
+                env=self.env(),
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stackyard(self, *args: str, check: bool = True) -> Run:
+        """The ``stackyard`` CLI with this stack's Pulumi environment."""
+        cmd = [str(PROJECT_ROOT / ".venv" / "bin" / "stackyard"), *args]
+        start = time.monotonic()
+        result = subprocess.run(
+            cmd, cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True, timeout=1800, check=False
+        )
+        run = Run(cmd, result.returncode, result.stdout, result.stderr, time.monotonic() - start)
+        self.transcript.append(run.output)
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"`stackyard {' '.join(args)}` failed (exit {run.returncode}):\n{_tail(run.output, 40)}"
             )
         return run
 

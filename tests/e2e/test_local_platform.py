@@ -14,116 +14,28 @@ enabled add-ons (default: every add-on of the blueprint).
 
 from __future__ import annotations
 
+import base64
 import json
-import os
-import shutil
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from blueprints import get as get_blueprint
 from components.scheduling import GPU_RESOURCE, GPU_TAINT_KEY, POOL_LABEL
-from stacks.config import PlatformConfig
-from stacks.crds import CrdDirMissing, crd_dir
-from stacks.loader import load_stack_file
-from stacks.localcluster import LocalCluster, LocalClusterError, plan
-from stacks.localcluster import down as cluster_down
-from stacks.localcluster import up as cluster_up
-from tests.e2e.charts import build_charts
-from tests.e2e.harness import (
-    PROJECT_ROOT,
-    PulumiStack,
-    custom_resources,
-    kubectl,
-    kubectl_json,
-    missing_tools,
-    wait_for,
-)
+from tests.e2e.harness import PROJECT_ROOT, PulumiStack, custom_resources, kubectl, kubectl_json, wait_for
+from tests.e2e.localplatform import Platform, addons_from_env, open_platform
+
+GENERATED_SECRET_TYPE = "pulumi-python:dynamic:Resource"
+POLICIES = str(PROJECT_ROOT / "policies")
 
 pytestmark = pytest.mark.e2e
-
-ADDONS = ("knative", "object_store", "logging", "monitoring", "argo", "serving", "workbench")
-
-
-@dataclass
-class Platform:
-    stack: PulumiStack
-    stack_file: Path
-    cluster: LocalCluster
-    cfg: PlatformConfig
-    charts: Path
-
-    @property
-    def kubeconfig(self) -> Path:
-        return self.cluster.kubeconfig
-
-    def reload(self) -> None:
-        self.cfg = load_stack_file(self.stack_file)
-
-
-def _render(stack: str, charts: Path, kubeconfig: Path) -> str:
-    text = get_blueprint("local").render(stack, {"chart_dir": str(charts), "kubeconfig": str(kubeconfig)})
-    wanted = os.environ.get("STACKYARD_E2E_ADDONS")
-    if wanted is None:
-        return text
-    keep = {a.strip() for a in wanted.split(",") if a.strip()}
-    unknown = keep - set(ADDONS)
-    if unknown:
-        pytest.fail(f"STACKYARD_E2E_ADDONS: unknown add-on(s) {sorted(unknown)}; known: {', '.join(ADDONS)}")
-    data = yaml.safe_load(text)
-    addons = data["config"]["stackyard:platform"]["addons"]
-    for name in list(addons):
-        if name not in keep:
-            del addons[name]
-    return yaml.safe_dump(data, sort_keys=False)
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    missing = missing_tools()
-    if missing:
-        pytest.fail(
-            f"the e2e toolchain is missing {', '.join(missing)}: run `make tools` "
-            "(then `source ~/.cache/stackyard/env.sh`, or use `make e2e`)",
-            pytrace=False,
-        )
-    try:
-        crd_dir()
-    except CrdDirMissing as exc:
-        pytest.fail(str(exc), pytrace=False)
-    charts = build_charts()
-    work = tmp_path_factory.mktemp("e2e")
-    name = f"e2e-{uuid.uuid4().hex[:6]}"
-    stack_file = PROJECT_ROOT / "stacks" / f"Pulumi.{name}.yaml"
-    stack_file.write_text(_render(name, charts, work / "kubeconfig"))
-    cluster: LocalCluster | None = None
-    try:
-        cfg = load_stack_file(stack_file)
-        cluster = plan(cfg, name)
-        try:
-            cluster_up(cluster, runtime="kwok")
-        except LocalClusterError as exc:
-            pytest.fail(f"local cluster: {exc}", pytrace=False)
-        stack = PulumiStack(name, work / "backend")
-        stack.init()
-        yield Platform(stack, stack_file, cluster, cfg, charts)
-        print(
-            "\npulumi timings (s):",
-            json.dumps({k: [round(x, 1) for x in v] for k, v in stack.timings.items()}),
-        )
-    finally:
-        if cluster is not None:
-            try:
-                cluster_down(cluster)
-            except LocalClusterError as exc:
-                print(f"cleanup: {exc}")
-        stack_file.unlink(missing_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
+    with open_platform(tmp_path_factory.mktemp("e2e"), addons=addons_from_env()) as p:
+        yield p
 
 
 def _gpu_nodes(p: Platform) -> set[str]:
@@ -357,6 +269,88 @@ def test_bad_kubeconfig_fails_cleanly_and_creates_nothing(platform: Platform) ->
     live = kubectl_json(kc, "-n", team.name, "get", "resourcequota", "team-quota")
     assert live["spec"]["hard"][f"requests.{GPU_RESOURCE}"] == str(team.quota.gpu)
     platform.stack.preview("--expect-no-changes", label="preview-noop")
+
+
+# ------------------------------------------------------------------------- safety rails, live --
+
+
+def test_policy_pack_passes_on_the_real_preview(platform: Platform) -> None:
+    """The policy pack, run by the real engine on every resource of the live platform."""
+    run = platform.stack.preview("--policy-pack", POLICIES, "--expect-no-changes", label="preview-policy")
+    assert "stackyard@v0.1.0" in run.output, run.output[-3000:]  # the pack ran and reported itself
+    assert "mandatory" not in run.output, run.output[-3000:]
+
+
+def test_policy_pack_refuses_a_bad_program(platform: Platform) -> None:
+    """The same pack and engine refuse a deliberately bad program, naming each broken rule."""
+    bad = PulumiStack(
+        f"{platform.stack.name}-bad",
+        platform.stack.backend,
+        cwd=PROJECT_ROOT / "tests" / "e2e" / "policy_violation",
+        extra_env={"KUBECONFIG": str(platform.kubeconfig)},
+    )
+    bad.init()
+    try:
+        run = bad.preview("--policy-pack", POLICIES, check=False, label="preview-bad")
+        assert run.returncode != 0, run.output[-3000:]
+        assert "mandatory" in run.output, run.output[-3000:]
+        for rule in (
+            "pod-security-restricted",
+            "container-resources",
+            "image-pinned-tag",
+            "no-public-exposure",
+        ):
+            assert rule in run.output, f"{rule} not reported:\n{run.output[-3000:]}"
+    finally:
+        bad.run("stack", "rm", "--yes", "--force", "--stack", bad.name, check=False, label="stack-rm")
+
+
+def test_generated_credentials_never_appear_in_plaintext(platform: Platform) -> None:
+    """Every generated credential: a Pulumi secret in the state, real in the cluster, nowhere else."""
+    stack = platform.stack
+    revealed = json.loads(stack.run("stack", "export", "--show-secrets", label="export-secrets").stdout)
+    stack.transcript.pop()  # the one output that is meant to show them
+    values = {
+        str((res.get("outputs") or {}).get("result"))
+        for res in revealed["deployment"]["resources"]
+        if res["type"] == GENERATED_SECRET_TYPE
+    }
+    assert len(values) >= 3, f"expected generated credentials (MinIO, Grafana, ...), found {len(values)}"
+    assert all(len(v) >= 16 for v in values)
+    state_text = stack.run("stack", "export", label="export").stdout
+    leaks = [v[:4] + "..." for v in values if v in state_text]
+    assert not leaks, f"generated credentials in plaintext in the state: {leaks}"
+    output_leaks = [v[:4] + "..." for v in values if any(v in text for text in stack.transcript)]
+    assert not output_leaks, f"generated credentials in plaintext in pulumi's output: {output_leaks}"
+    # They did reach the workloads, as Kubernetes Secrets.
+    live: set[str] = set()
+    for item in kubectl_json(platform.kubeconfig, "get", "secrets", "-A")["items"]:
+        for encoded in (item.get("data") or {}).values():
+            live.add(base64.b64decode(encoded).decode("utf-8", "replace"))
+    delivered = [v for v in values if any(v in text for text in live)]
+    assert len(delivered) == len(values), f"{len(values) - len(delivered)} credential(s) not in any Secret"
+
+
+def test_drift_is_detected_and_repaired(platform: Platform) -> None:
+    """A hand edit in the cluster: the nightly drift check fails on it; `up --refresh` repairs it."""
+    stack = platform.stack
+    team = platform.cfg.teams[-1]
+    kc = platform.kubeconfig
+    patch = json.dumps({"spec": {"hard": {"limits.cpu": "999"}}})
+    kubectl(kc, "-n", team.name, "patch", "resourcequota", "team-quota", "--type=merge", "-p", patch)
+    drift = stack.run(
+        "refresh", "--preview-only", "--expect-no-changes", "--diff", "--stack", stack.name,
+        check=False, label="refresh-drift",
+    )  # fmt: skip
+    assert drift.returncode != 0, drift.output[-2000:]
+    assert "no changes were expected" in drift.output, drift.output[-2000:]
+    assert "team-quota" in drift.output or "ResourceQuota" in drift.output, drift.output[-2000:]
+    stack.up("--refresh", label="up-repair")
+    live = kubectl_json(kc, "-n", team.name, "get", "resourcequota", "team-quota")
+    assert live["spec"]["hard"].get("limits.cpu") != "999"
+    stack.run(
+        "refresh", "--preview-only", "--expect-no-changes", "--stack", stack.name, label="refresh-clean"
+    )
 
 
 # ------------------------------------------------------------------------------------ destroy --
