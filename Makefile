@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := .venv-checkov
 export STACKYARD_CACHE ?= $(HOME)/.cache/stackyard
 
-.PHONY: setup tools checkov lint typecheck test unit e2e up down bench clean
+.PHONY: setup tools checkov lint typecheck test unit e2e up down recover bench clean
 
 setup: $(VENV)/.installed
 
@@ -39,13 +39,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Unit, golden, CRD-schema, policy, checkov and bad-input tests (no cluster needed).
-test: setup checkov
+# Everything: the unit tests, then the real engine on local kwok clusters (builds the toolchain).
+test: unit e2e
+
+# Unit, golden, CRD-schema, policy, checkov and bad-input tests (no cluster, no toolchain).
+unit: setup checkov
 	$(BIN)/pytest -m "not e2e"
 
-unit: test
-
-# The real engine on a local kwok cluster (needs `make tools`).
+# The real Pulumi engine, Kubernetes provider and kube-apiserver on local kwok clusters.
 e2e: setup tools
 	source $(STACKYARD_CACHE)/env.sh && $(BIN)/pytest -m e2e
 
@@ -54,6 +55,10 @@ up: setup tools
 
 down: setup tools
 	source $(STACKYARD_CACHE)/env.sh && bash scripts/down.sh $(STACK)
+
+# After an interrupted `pulumi up` (Ctrl-C, a killed job): stale lock and pending operations.
+recover: setup tools
+	source $(STACKYARD_CACHE)/env.sh && source scripts/pulumi-env.sh && $(BIN)/stackyard recover --stack $(STACK)
 
 bench: setup
 	$(BIN)/python bench/synth.py

@@ -118,7 +118,7 @@ tool_key() {
 	local tool=$1
 	{
 		echo "recipe=$RECIPE tool=$tool version=${TOOL_VERSION[$tool]} bins=${TOOL_BINS[$tool]}"
-		find "$TOOLS_DIR/$tool" -type f \( -name go.mod -o -name go.sum -o -name '*.go' \) -print0 |
+		find "$TOOLS_DIR/$tool" -type f \( -name go.mod -o -name go.sum -o -name '*.go' -o -name 'pulumi-resource-*' \) -print0 |
 			LC_ALL=C sort -z | xargs -0 cat
 	} | sha256sum | cut -c1-32
 }
@@ -215,9 +215,10 @@ build_tool() {
 			go mod download -json github.com/pulumi/pulumi/sdk/v3 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 		[[ -f $sdk/python/cmd/pulumi-language-python-exec ]] || die "no pulumi-language-python-exec in '$sdk'"
 		install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$out/pulumi-language-python-exec"
-		# The provider of Python dynamic resources (Stackyard's generated credentials) ships there too.
-		[[ -f $sdk/python/dist/pulumi-resource-pulumi-python ]] || die "no pulumi-resource-pulumi-python in '$sdk'"
-		install -m 0755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$out/pulumi-resource-pulumi-python" ;;
+		# The provider of Python dynamic resources (Stackyard's generated credentials): our launcher,
+		# which finds a relative virtualenv from Pulumi.yaml (see the script).
+		install -m 0755 "$TOOLS_DIR/pulumi-language-python/pulumi-resource-pulumi-python" \
+			"$out/pulumi-resource-pulumi-python" ;;
 	pulumi-resource-kubernetes)
 		(cd "$TOOLS_DIR/pulumi-resource-kubernetes" && set -x && go run ./embedgen "$v")
 		go_build pulumi-resource-kubernetes \

@@ -10,12 +10,14 @@ and a preview with no changes.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,12 +65,14 @@ def _enable(p: Platform, addon: str) -> None:
     p.stack.run("config", "set", "--stack", p.stack.name, "--path", path, "true", label="config")
 
 
-def _state(stack: PulumiStack) -> tuple[list[dict[str, object]], list[object]]:
-    import json
-
+def _state(stack: PulumiStack) -> tuple[list[dict[str, Any]], list[Any]]:
     deployment = json.loads(stack.run("stack", "export", "--stack", stack.name, label="export").stdout)
     inner = deployment["deployment"]
     return list(inner.get("resources") or []), list(inner.get("pending_operations") or [])
+
+
+def _metadata(res: dict[str, Any]) -> dict[str, Any]:
+    return dict((res.get("outputs") or {}).get("metadata") or {})
 
 
 def _assert_converged(p: Platform) -> None:
@@ -78,22 +82,17 @@ def _assert_converged(p: Platform) -> None:
     urns = [r["urn"] for r in resources]
     assert len(urns) == len(set(urns)), "a resource is in the state twice"
     p.stack.preview("--expect-no-changes", label="preview-noop")
-    namespaces = {
-        str((r.get("outputs") or {}).get("metadata", {}).get("name"))  # type: ignore[union-attr]
-        for r in resources
-        if r["type"] == "kubernetes:core/v1:Namespace"
-    }
+    ours = {_metadata(r).get("name") for r in resources if r["type"] == "kubernetes:core/v1:Namespace"}
     in_state = {
-        (str(r["type"]).rsplit(":", 1)[-1].lower() + "s", meta.get("namespace"), meta.get("name"))
+        (r["type"].rsplit(":", 1)[-1].lower() + "s", _metadata(r).get("namespace"), _metadata(r).get("name"))
         for r in resources
-        if str(r["type"]).startswith("kubernetes:")
-        for meta in [(r.get("outputs") or {}).get("metadata") or {}]  # type: ignore[union-attr]
+        if r["type"].startswith("kubernetes:")
     }
     extra = []
     for kind in CHECKED_KINDS:
         for item in kubectl_json(p.kubeconfig, "get", kind, "-A")["items"]:
             meta = item["metadata"]
-            if meta.get("namespace") not in namespaces or meta["name"] in CONTROLLER_MADE:
+            if meta.get("namespace") not in ours or meta["name"] in CONTROLLER_MADE:
                 continue
             if meta.get("ownerReferences"):  # made by a controller from something we declared
                 continue

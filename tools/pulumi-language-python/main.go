@@ -9,7 +9,8 @@
 // Python toolchain handling (python/toolchain: virtualenv, pip, uv, poetry) and
 // the `pulumi-language-python-exec` script that actually runs a program. This
 // file only wires those together: it implements the LanguageRuntime RPCs the
-// CLI uses for `pulumi preview/up/destroy/refresh/install/about` and answers
+// CLI uses for `pulumi preview/up/destroy/refresh/install/about` (and runs
+// Python policy packs for `--policy-pack`) and answers
 // Unimplemented for code generation (`pulumi convert`, `pulumi package gen-sdk`).
 //
 // The exec script must sit next to this binary (build.sh copies it from the
@@ -345,6 +346,77 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 		}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// RunPlugin runs a plugin written in Python. Only policy packs (kind
+// "analyzer", `pulumi preview --policy-pack DIR`) are supported: the CLI asks
+// the language host to start them, and they run as the upstream
+// pulumi-analyzer-policy-python script runs them,
+// `python -u -m pulumi.policy ENGINE PACK_DIR`, in the pack's virtualenv
+// (PulumiPolicy.yaml `runtime.options.virtualenv`). Output and the exit code
+// are streamed back; the engine reads the pack's gRPC port from stdout.
+func (h *pythonHost) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer,
+) error {
+	if req.GetKind() != "analyzer" {
+		return status.Errorf(codes.Unimplemented,
+			"Stackyard's pulumi-language-python runs policy packs only, not %q plugins", req.GetKind())
+	}
+	ctx := server.Context()
+	tc, err := resolveToolchain(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return err
+	}
+	packDir := req.GetInfo().GetProgramDirectory()
+	args := append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...)
+	cmd, err := tc.Command(ctx, append(args, packDir)...)
+	if err != nil {
+		return err
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	for _, kv := range req.GetEnv() {
+		// The virtualenv's PATH (set by the toolchain) wins over the caller's.
+		if !strings.HasPrefix(kv, "PATH=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Dir = packDir
+	var sendMu sync.Mutex
+	send := func(resp *pulumirpc.RunPluginResponse) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return server.Send(resp)
+	}
+	cmd.Stdout = streamWriter(func(b []byte) error {
+		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	})
+	cmd.Stderr = streamWriter(func(b []byte) error {
+		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	})
+	code := int32(0)
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return fmt.Errorf("could not run policy pack %s: %w", packDir, err)
+		}
+		code = int32(exitErr.ExitCode())
+	}
+	return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: code}})
+}
+
+// streamWriter is an io.Writer that hands each write (a copy) to send.
+type streamWriter func([]byte) error
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	if err := w(bytes.Clone(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // InstallDependencies creates the virtualenv if needed and installs
