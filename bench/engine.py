@@ -40,6 +40,7 @@ from stacks.localcluster import down, plan, up  # noqa: E402
 from stacks.synth import synthesize, write_output  # noqa: E402
 from tests.e2e.charts import bare_apiserver_crd, build_charts, crd_files  # noqa: E402
 from tests.e2e.harness import PulumiStack, kubectl, missing_tools  # noqa: E402
+from tests.e2e.standin import StandInOperators  # noqa: E402
 
 
 def render(stack: str, charts: Path, kubeconfig: Path, addons: set[str] | None) -> str:
@@ -98,9 +99,12 @@ def main() -> None:
     lc = plan(load_stack_file(stack_file), name)
     results: dict[str, list[float]] = {}
     objects = 0
+    operators: StandInOperators | None = None
     try:
         up(lc, runtime="kwok")
         kc = lc.kubeconfig
+        operators = StandInOperators(kc)
+        operators.start()
         stack = PulumiStack(name, work / "backend")
         stack.init()
         crd_file, obj_file = peer_manifests(stack_file, work / "synth")
@@ -121,6 +125,8 @@ def main() -> None:
             kubectl(kc, "delete", "-f", str(crd_file), "--ignore-not-found", "--wait=false", check=False)
             print(f"repeat {i + 1}/{args.repeat} done", file=sys.stderr)
     finally:
+        if operators is not None:
+            operators.stop()
         down(lc)
         stack_file.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)

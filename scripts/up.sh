@@ -29,6 +29,20 @@ fi
 echo "== local cluster"
 "$STACKYARD" cluster up --stack "$STACK"
 
+KUBECONFIG_PATH=$("$PYTHON" -c "
+import sys
+from stacks.loader import load_stack_file
+from stacks.localcluster import plan
+print(plan(load_stack_file(sys.argv[1]), sys.argv[2]).kubeconfig)" "$STACK_FILE" "$STACK")
+
+# The offline stand-in charts run no operators: report the readiness a real operator would
+# (tests/e2e/standin.py), for as long as this script runs.
+if grep -q "kind: directory" "$STACK_FILE"; then
+	"$PYTHON" -m tests.e2e.standin "$KUBECONFIG_PATH" &
+	standin=$!
+	trap 'kill "$standin" 2>/dev/null || true' EXIT
+fi
+
 echo "== pulumi up (backend $PULUMI_BACKEND_URL)"
 pulumi stack select --create --non-interactive "$STACK"
 start=$SECONDS
@@ -37,11 +51,6 @@ echo "== pulumi up finished in $((SECONDS - start))s"
 
 echo "== stack outputs"
 pulumi stack output --non-interactive
-KUBECONFIG_PATH=$("$PYTHON" -c "
-import sys
-from stacks.loader import load_stack_file
-from stacks.localcluster import plan
-print(plan(load_stack_file(sys.argv[1]), sys.argv[2]).kubeconfig)" "$STACK_FILE" "$STACK")
 echo "== what is running (kubectl --kubeconfig $KUBECONFIG_PATH)"
 kubectl --kubeconfig "$KUBECONFIG_PATH" get nodes -L stackyard.io/node-pool,stackyard.io/accelerator
 kubectl --kubeconfig "$KUBECONFIG_PATH" get namespaces -l app.kubernetes.io/managed-by=stackyard \

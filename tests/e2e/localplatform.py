@@ -2,8 +2,9 @@
 
 ``open_platform`` renders the blueprint with the offline chart directory (tests/e2e/charts.py) into
 a temporary stack file, creates a kwok cluster named after the stack and a file backend in a
-temporary directory, and removes all three afterwards. A missing toolchain fails (never skips),
-naming `make tools`.
+temporary directory, and removes all three afterwards. While it is open, the stand-in operators
+(tests/e2e/standin.py) report the readiness that real operators would. A missing toolchain fails
+(never skips), naming `make tools`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from stacks.localcluster import down as cluster_down
 from stacks.localcluster import up as cluster_up
 from tests.e2e.charts import build_charts
 from tests.e2e.harness import PROJECT_ROOT, PulumiStack, missing_tools
+from tests.e2e.standin import StandInOperators
 
 ADDONS = ("knative", "object_store", "logging", "monitoring", "argo", "serving", "workbench")
 
@@ -105,6 +107,7 @@ def open_platform(
     stack_file = PROJECT_ROOT / "stacks" / f"Pulumi.{name}.yaml"
     stack_file.write_text(render_local(name, charts, work / "kubeconfig", addons))
     cluster: LocalCluster | None = None
+    operators: StandInOperators | None = None
     try:
         cfg = load_stack_file(stack_file)
         cluster = plan(cfg, name)
@@ -112,6 +115,8 @@ def open_platform(
             cluster_up(cluster, runtime="kwok")
         except LocalClusterError as exc:
             pytest.fail(f"local cluster: {exc}", pytrace=False)
+        operators = StandInOperators(cluster.kubeconfig)
+        operators.start()
         stack = PulumiStack(name, work / "backend")
         stack.init()
         yield Platform(stack, stack_file, cluster, cfg, charts)
@@ -120,6 +125,8 @@ def open_platform(
             json.dumps({k: [round(x, 1) for x in v] for k, v in stack.timings.items()}),
         )
     finally:
+        if operators is not None:
+            operators.stop()
         if cluster is not None:
             try:
                 cluster_down(cluster)

@@ -27,9 +27,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -69,7 +71,19 @@ func main() {
 		fatalf("missing executor %s: %v", *execPath, err)
 	}
 
-	host := &pythonHost{exec: *execPath, tracing: *tracing, engineAddress: flag.Arg(0)}
+	host := &pythonHost{
+		exec: *execPath, tracing: *tracing, engineAddress: flag.Arg(0), running: map[*exec.Cmd]struct{}{},
+	}
+	// The CLI stops a plugin by signalling its process group (SIGINT, then SIGKILL). Programs and
+	// policy packs run in groups of their own, so Python never sees that SIGINT (it would print a
+	// KeyboardInterrupt traceback after the real error); the host ends them itself instead.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-stop
+		host.killChildren()
+		os.Exit(1)
+	}()
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
@@ -99,6 +113,38 @@ type pythonHost struct {
 
 	mu            sync.Mutex
 	engineAddress string
+	running       map[*exec.Cmd]struct{}
+}
+
+// start runs cmd in a process group of its own, tracked until it ends.
+func (h *pythonHost) start(cmd *exec.Cmd) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A cancelled request (the engine went away) ends the whole group, not just Python.
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	h.running[cmd] = struct{}{}
+	return nil
+}
+
+// wait waits for a command started by start.
+func (h *pythonHost) wait(cmd *exec.Cmd) error {
+	err := cmd.Wait()
+	h.mu.Lock()
+	delete(h.running, cmd)
+	h.mu.Unlock()
+	return err
+}
+
+func (h *pythonHost) killChildren() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for cmd := range h.running {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 }
 
 func (h *pythonHost) Handshake(
@@ -331,7 +377,11 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
 
-	if err := cmd.Run(); err != nil {
+	err = h.start(cmd)
+	if err == nil {
+		err = h.wait(cmd)
+	}
+	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			if exitErr.ExitCode() == bailExitCode {
@@ -399,7 +449,11 @@ func (h *pythonHost) RunPlugin(
 		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
 	})
 	code := int32(0)
-	if err := cmd.Run(); err != nil {
+	err = h.start(cmd)
+	if err == nil {
+		err = h.wait(cmd)
+	}
+	if err != nil {
 		var exitErr *exec.ExitError
 		if !errors.As(err, &exitErr) {
 			return fmt.Errorf("could not run policy pack %s: %w", packDir, err)
