@@ -157,7 +157,8 @@ def _d(value: Any) -> Mapping[str, Any]:
 
 
 def _l(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
+    # The policy SDK hands lists over as read-only Sequence proxies, not lists.
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str | bytes) else []
 
 
 def is_k8s(res: Resource) -> bool:

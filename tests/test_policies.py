@@ -436,6 +436,20 @@ def test_pack_reports_through_the_sdk() -> None:
     assert reported == ['Service type LoadBalancer needs the annotation stackyard.io/public: "true"']
 
 
+def test_rules_read_the_sdks_proxied_properties() -> None:
+    """The engine's properties arrive as the SDK's read-only Mapping/Sequence proxies, not dicts
+    and lists: every nested rule must still see the containers inside them."""
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    bad = deployment(container=container(image="nginx:latest", resources=None))
+    proxied = Resource(type=bad.type, name=bad.name, props=unknown_checking_proxy(dict(bad.props)))
+    assert not isinstance(proxied.props["spec"]["template"]["spec"]["containers"], list)
+    assert {v.rule for v in evaluate([proxied])} == {v.rule for v in evaluate([bad])} >= {
+        "container-resources",
+        "image-pinned-tag",
+    }
+
+
 # ---------------------------------------------------------------- real synthesized output
 def mandatory(found: list[rules.Violation]) -> list[str]:
     return [f"{v.rule}: {v.resource}: {v.message}" for v in found if v.level == "mandatory"]
