@@ -10,7 +10,30 @@ from stacks.loader import CONFIG_KEY, ConfigError, parse_platform, read_stack_da
 from stacks.program import build_platform
 
 
+def quiet_monitor_shutdown() -> None:
+    """Report the engine stopping an update as what it is, not as a crash of this program.
+
+    When a provider fails (an unreachable cluster, say), the engine shuts the resource monitor down
+    while this program still has registrations in flight. The engine answers those with UNKNOWN
+    "resource monitor shut down", which the SDK only recognises as UNAVAILABLE; it would print a
+    Python traceback after the real error. Mapped to a RunError, it is one line instead.
+    """
+    import grpc
+    from pulumi.runtime import settings
+
+    convert = settings.grpc_error_to_exception
+
+    def grpc_error_to_exception(exn: grpc.RpcError) -> Exception:
+        details = exn.details() if isinstance(exn, grpc.Call) else None
+        if "resource monitor shut down" in (details or ""):
+            return pulumi.RunError("the engine stopped the update (see the error above)")
+        return convert(exn)
+
+    settings.grpc_error_to_exception = grpc_error_to_exception
+
+
 def main() -> None:
+    quiet_monitor_shutdown()
     stack_file = Path("stacks") / f"Pulumi.{pulumi.get_stack()}.yaml"
     data = pulumi.Config("stackyard").get_object("platform")
     root = None

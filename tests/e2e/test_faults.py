@@ -10,6 +10,7 @@ and a preview with no changes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -119,10 +120,26 @@ def test_sigint_mid_update_then_up_converges(platform: Platform, tmp_path: Path)
     assert "nothing to do" in report, report
 
 
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for c in child.read_text().split():
+            found += [int(c), *_descendants(int(c))]
+    return found
+
+
+def _kill_job(proc: subprocess.Popen[bytes]) -> None:
+    """What a CI runner does to a cancelled job: SIGKILL to the CLI and every plugin it started
+    (plugins run in process groups of their own, so the CLI's group alone would miss them)."""
+    for pid in [proc.pid, *_descendants(proc.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_sigkill_mid_update_then_recover_and_up_converge(platform: Platform, tmp_path: Path) -> None:
     """A killed CI job: a stale lock and unconfirmed operations, which `stackyard recover` clears."""
-    _enable(platform, "argo")
-    rc = _interrupted_up(platform, tmp_path / "up.log", lambda proc: os.killpg(proc.pid, signal.SIGKILL))
+    _enable(platform, "logging")
+    rc = _interrupted_up(platform, tmp_path / "up.log", _kill_job)
     assert rc == -signal.SIGKILL
     blocked = platform.stack.up(check=False, label="up-locked")
     assert blocked.returncode != 0 and "locked" in blocked.output, blocked.output[-2000:]
@@ -139,7 +156,7 @@ def _kwokctl(*args: str) -> None:
 def test_api_server_restart_mid_update_then_up_converges(platform: Platform, tmp_path: Path) -> None:
     """The control plane goes away mid-update and comes back: a clear failure (or success), then
     one more `up` converges."""
-    _enable(platform, "logging")
+    _enable(platform, "workbench")
     name = platform.cluster.name
 
     def restart(_proc: subprocess.Popen[bytes]) -> None:

@@ -305,13 +305,20 @@ def test_policy_pack_refuses_a_bad_program(platform: Platform) -> None:
         bad.run("stack", "rm", "--yes", "--force", "--stack", bad.name, check=False, label="stack-rm")
 
 
+def _plaintext(value: Any) -> str:
+    """A value of `pulumi stack export --show-secrets`: secrets stay wrapped, with `plaintext` JSON."""
+    if isinstance(value, dict) and "plaintext" in value:
+        return str(json.loads(value["plaintext"]))
+    return str(value)
+
+
 def test_generated_credentials_never_appear_in_plaintext(platform: Platform) -> None:
     """Every generated credential: a Pulumi secret in the state, real in the cluster, nowhere else."""
     stack = platform.stack
     revealed = json.loads(stack.run("stack", "export", "--show-secrets", label="export-secrets").stdout)
     stack.transcript.pop()  # the one output that is meant to show them
     values = {
-        str((res.get("outputs") or {}).get("result"))
+        _plaintext((res.get("outputs") or {}).get("result"))
         for res in revealed["deployment"]["resources"]
         if res["type"] == GENERATED_SECRET_TYPE
     }
