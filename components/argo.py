@@ -313,6 +313,8 @@ class Argo(pulumi.ComponentResource):
             }
             if static_credentials:
                 assert artifacts.access_key is not None and artifacts.secret_key is not None
+                access_key: pulumi.Output[str] = pulumi.Output.secret(artifacts.access_key)
+                secret_key: pulumi.Output[str] = pulumi.Output.secret(artifacts.secret_key)
                 secret = k8s.core.v1.Secret(
                     f"{name}-artifact-credentials",
                     metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -320,8 +322,8 @@ class Argo(pulumi.ComponentResource):
                     ),
                     type="Opaque",
                     string_data={
-                        "accesskey": pulumi.Output.secret(artifacts.access_key),
-                        "secretkey": pulumi.Output.secret(artifacts.secret_key),
+                        "accesskey": access_key,
+                        "secretkey": secret_key,
                     },
                     opts=child,
                 )
@@ -479,7 +481,7 @@ class Argo(pulumi.ComponentResource):
             },
             opts=stateful_options(context, self, depends_on=[chart]),
         )
-        meta = {"namespace": EVENTS_NAMESPACE, "labels": labels_for("argo", "events")}
+        meta: dict[str, Any] = {"namespace": EVENTS_NAMESPACE, "labels": labels_for("argo", "events")}
         template = {
             "serviceAccountName": SENSOR_SERVICE_ACCOUNT,
             **pod_security,

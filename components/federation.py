@@ -493,14 +493,13 @@ class Federation(pulumi.ComponentResource):
         )
         # The token controller fills data (base64) after creation; the provider waits for it.
         data: pulumi.Output[dict[str, str]] = token.data.apply(lambda d: dict(d or {}))
+        token_data: pulumi.Output[str] = pulumi.Output.secret(data.apply(lambda d: d.get("token", "")))
+        ca_data: pulumi.Output[str] = pulumi.Output.secret(data.apply(lambda d: d.get("ca.crt", "")))
         secret_name = f"{member.cluster}-credentials"
         creds = k8s.core.v1.Secret(
             f"{prefix}-credentials",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=KARMADA_CLUSTER_NAMESPACE),
-            data={
-                "token": pulumi.Output.secret(data.apply(lambda d: d.get("token", ""))),
-                "caBundle": pulumi.Output.secret(data.apply(lambda d: d.get("ca.crt", ""))),
-            },
+            data={"token": token_data, "caBundle": ca_data},
             opts=pulumi.ResourceOptions.merge(on_karmada, pulumi.ResourceOptions(depends_on=[cluster_ns])),
         )
         return k8s.apiextensions.CustomResource(

@@ -31,7 +31,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -343,7 +343,7 @@ class ObjectStore(pulumi.ComponentResource):
         root_password = GeneratedSecret(
             f"{name}-root-password", length=40, opts=pulumi.ResourceOptions(parent=self)
         )
-        config_env = pulumi.Output.secret(
+        config_env: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(root_user.result, root_password.result).apply(
                 lambda v: f'export MINIO_ROOT_USER="{v[0]}"\nexport MINIO_ROOT_PASSWORD="{v[1]}"\n'
             )
@@ -465,46 +465,49 @@ class ObjectStore(pulumi.ComponentResource):
         k8s.batch.v1.Job(
             f"{name}-setup-job",
             metadata=meta("objectstore-setup"),
-            spec={
-                "backoffLimit": 10,
-                "template": {
-                    "metadata": {
-                        "labels": labels_for("objectstore", "setup"),
-                        "annotations": {"stackyard.io/setup-digest": digest},
-                    },
-                    "spec": {
-                        "restartPolicy": "OnFailure",
-                        "automountServiceAccountToken": False,
-                        "securityContext": restricted_pod_security_context(),
-                        **cpu_placement_rules(context),
-                        "containers": [
-                            {
-                                "name": "mc",
-                                "image": mirror.image(MINIO_CLIENT_IMAGE),
-                                "command": ["/bin/sh", "/setup/setup.sh"],
-                                "env": [
-                                    {"name": "HOME", "value": "/tmp"},
-                                    {"name": "MC_CONFIG_DIR", "value": "/tmp/.mc"},
-                                ],
-                                "securityContext": restricted_security_context(),
-                                "resources": resources("100m", "128Mi", cpu_limit="500m"),
-                                "volumeMounts": [
-                                    {"name": "config", "mountPath": "/config", "readOnly": True},
-                                    {"name": "users", "mountPath": "/users", "readOnly": True},
-                                    {"name": "setup", "mountPath": "/setup", "readOnly": True},
-                                    {"name": "tmp", "mountPath": "/tmp"},
-                                ],
-                            }
-                        ],
-                        "volumes": [
-                            {"name": "config", "secret": {"secretName": ROOT_SECRET_NAME}},
-                            {"name": "users", "secret": {"secretName": "objectstore-users"}},
-                            {"name": "setup", "configMap": {"name": "objectstore-setup"}},
-                            {"name": "tmp", "emptyDir": {}},
-                        ],
+            spec=cast(
+                k8s.batch.v1.JobSpecArgsDict,
+                {
+                    "backoffLimit": 10,
+                    "template": {
+                        "metadata": {
+                            "labels": labels_for("objectstore", "setup"),
+                            "annotations": {"stackyard.io/setup-digest": digest},
+                        },
+                        "spec": {
+                            "restartPolicy": "OnFailure",
+                            "automountServiceAccountToken": False,
+                            "securityContext": restricted_pod_security_context(),
+                            **cpu_placement_rules(context),
+                            "containers": [
+                                {
+                                    "name": "mc",
+                                    "image": mirror.image(MINIO_CLIENT_IMAGE),
+                                    "command": ["/bin/sh", "/setup/setup.sh"],
+                                    "env": [
+                                        {"name": "HOME", "value": "/tmp"},
+                                        {"name": "MC_CONFIG_DIR", "value": "/tmp/.mc"},
+                                    ],
+                                    "securityContext": restricted_security_context(),
+                                    "resources": resources("100m", "128Mi", cpu_limit="500m"),
+                                    "volumeMounts": [
+                                        {"name": "config", "mountPath": "/config", "readOnly": True},
+                                        {"name": "users", "mountPath": "/users", "readOnly": True},
+                                        {"name": "setup", "mountPath": "/setup", "readOnly": True},
+                                        {"name": "tmp", "mountPath": "/tmp"},
+                                    ],
+                                }
+                            ],
+                            "volumes": [
+                                {"name": "config", "secret": {"secretName": ROOT_SECRET_NAME}},
+                                {"name": "users", "secret": {"secretName": "objectstore-users"}},
+                                {"name": "setup", "configMap": {"name": "objectstore-setup"}},
+                                {"name": "tmp", "emptyDir": {}},
+                            ],
+                        },
                     },
                 },
-            },
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[tenant, config, users_secret]),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
@@ -18,14 +19,13 @@ def quiet_monitor_shutdown() -> None:
     "resource monitor shut down", which the SDK only recognises as UNAVAILABLE; it would print a
     Python traceback after the real error. Mapped to a RunError, it is one line instead.
     """
-    import grpc
     from pulumi.runtime import settings
 
     convert = settings.grpc_error_to_exception
 
-    def grpc_error_to_exception(exn: grpc.RpcError) -> Exception:
-        details = exn.details() if isinstance(exn, grpc.Call) else None
-        if "resource monitor shut down" in (details or ""):
+    def grpc_error_to_exception(exn: Any) -> Exception:
+        details = exn.details() if callable(getattr(exn, "details", None)) else None
+        if "resource monitor shut down" in str(details or ""):
             return pulumi.RunError("the engine stopped the update (see the error above)")
         return convert(exn)
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from stacks.localcluster import LocalCluster
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="stackyard",
@@ -185,7 +191,7 @@ StackOpt = Annotated[str, typer.Option("--stack", help="Stack name: reads stacks
 StacksDirOpt = Annotated[Path, typer.Option("--dir", help="Directory of stack files.")]
 
 
-def _local_cluster(stack: str, stacks_dir: Path):  # type: ignore[no-untyped-def]
+def _local_cluster(stack: str, stacks_dir: Path) -> LocalCluster:
     from stacks.localcluster import LocalClusterError, plan
 
     cfg = _load(stacks_dir / f"Pulumi.{stack}.yaml")
@@ -195,7 +201,7 @@ def _local_cluster(stack: str, stacks_dir: Path):  # type: ignore[no-untyped-def
         fail(str(exc))
 
 
-def _cluster_step(fn, lc):  # type: ignore[no-untyped-def]
+def _cluster_step(fn: Callable[[LocalCluster], T], lc: LocalCluster) -> T:
     from stacks.localcluster import LocalClusterError
 
     try:

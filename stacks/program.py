@@ -107,7 +107,10 @@ def install_addons(cfg: PlatformConfig, build: ClusterBuild) -> None:
     """GPU support, tenancy and every enabled add-on on one cluster, in dependency order."""
     name = build.cluster.name
     addons = cfg.addons
-    on = lambda addon: addons.enabled_on(addon, name)  # noqa: E731
+
+    def on(addon: str) -> bool:
+        return addons.enabled_on(addon, name)
+
     opts = pulumi.ResourceOptions(provider=build.provider)
     context = build.context
 

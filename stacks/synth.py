@@ -18,6 +18,7 @@ import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from stacks.config import PlatformConfig
 
@@ -134,9 +135,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self._sink = sink
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # untyped in the SDK
         if request.type != "pulumi:pulumi:Stack":
-            pulumi_mocks._ensure_event_loop()
+            _ensure_event_loop()  # type: ignore[no-untyped-call]  # untyped in the SDK
             inputs = rpc.deserialize_properties(request.object)
             self._sink.resources.append(
                 Declared(
@@ -168,7 +169,11 @@ def run_program(program: Callable[[], object], stack: str = "synth") -> Synthesi
     pulumi_mocks.set_mocks(
         mocks, project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(mocks, result)
     )
-    _sync_await(run_pulumi_func(program))
+
+    def run() -> None:
+        program()
+
+    _sync_await(run_pulumi_func(run))
     result.resources.sort(key=lambda r: r.urn)
     return result
 
