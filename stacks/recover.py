@@ -11,7 +11,8 @@ Pulumi leaves two kinds of debris when an update dies before it finishes:
   instead of creating a duplicate.
 
 ``recover`` does exactly those steps, only when they are needed, and reports each one. It never
-deletes a cloud or cluster resource. It must only run when no other update of the stack is in
+deletes a cloud or cluster resource. A lock is found from its file on a file:// backend, and on
+other backends when the refresh meets it. It must only run when no other update of the stack is in
 progress: a lock can also belong to a live run.
 """
 
@@ -23,6 +24,9 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
 
 
 class RecoverError(RuntimeError):
@@ -83,19 +87,41 @@ def pending_operations(stack: str) -> list[str]:
     return found
 
 
+def _file_backend_locks(stack: str) -> list[Path]:
+    """Lock files of ``stack`` on a file:// (DIY) backend; empty for other backends.
+
+    Only a locking command would reveal a lock otherwise, and every locking command changes state.
+    """
+    url = os.environ.get("PULUMI_BACKEND_URL", "")
+    project_file = Path("Pulumi.yaml")
+    if not url.startswith("file://") or not project_file.is_file():
+        return []
+    project = (yaml.safe_load(project_file.read_text()) or {}).get("name", "")
+    root = Path(url.removeprefix("file://").split("?", 1)[0])
+    return sorted(root.glob(f".pulumi/locks/*/{project}/{stack}/*.json"))
+
+
 def recover(stack: str, *, timeout: float = 1800) -> Recovery:
     """Make ``stack`` updatable again after an interrupted update; see the module docstring."""
     rec = Recovery(stack)
-    # `pulumi cancel` on an unlocked stack is an error on some backends and a no-op on others:
-    # find out first, from the message a locking command gives.
-    probe = _pulumi(["refresh", "--preview-only", "--stack", stack], timeout=timeout)
-    rec.locked = LOCKED in probe.stdout + probe.stderr
+    rec.pending = pending_operations(stack)  # `stack export` reads without locking
+    rec.locked = bool(_file_backend_locks(stack))
+    refresh = ["refresh", "--yes", "--clear-pending-creates", "--stack", stack]
+    if rec.pending and not rec.locked:
+        # On other backends a stale lock shows only now, when the refresh asks for it.
+        result = _pulumi(refresh, timeout)
+        rec.locked = LOCKED in result.stdout + result.stderr
+        if not rec.locked and result.returncode != 0:
+            _checked(refresh, timeout)  # reports the failure
+        refreshed = not rec.locked
+    else:
+        refreshed = False
     if rec.locked:
         _checked(["cancel", "--yes", "--stack", stack], timeout=120)
         rec.actions.append("removed the stale lock (pulumi cancel)")
-    rec.pending = pending_operations(stack)
+    if rec.pending and not refreshed:
+        _checked(refresh, timeout)
     if rec.pending:
-        _checked(["refresh", "--yes", "--clear-pending-creates", "--stack", stack], timeout=timeout)
         rec.actions.append(
             f"refreshed the state from the cluster and cleared {len(rec.pending)} pending operation(s) "
             "(pulumi refresh --clear-pending-creates)"
