@@ -153,6 +153,17 @@ def _kwokctl(*args: str) -> None:
     subprocess.run([binary, *args], check=True, capture_output=True, timeout=300)
 
 
+def _nodes_ready(p: Platform) -> bool:
+    try:
+        nodes = kubectl_json(p.kubeconfig, "get", "nodes")["items"]
+    except AssertionError:  # the API server is not answering yet
+        return False
+    return bool(nodes) and all(
+        any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"].get("conditions", []))
+        for n in nodes
+    )
+
+
 def test_api_server_restart_mid_update_then_up_converges(platform: Platform, tmp_path: Path) -> None:
     """The control plane goes away mid-update and comes back: a clear failure (or success), then
     one more `up` converges."""
@@ -163,15 +174,14 @@ def test_api_server_restart_mid_update_then_up_converges(platform: Platform, tmp
         _kwokctl("stop", "cluster", "--name", name)
         time.sleep(5)
         _kwokctl("start", "cluster", "--name", name)
+        # The control plane is back once kwok reports the nodes Ready again.
+        wait_for(lambda: _nodes_ready(platform), 120, "the restarted cluster's nodes to be Ready")
 
     rc = _interrupted_up(platform, tmp_path / "up.log", restart)
     log = (tmp_path / "up.log").read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
     if rc != 0:
         assert "error" in log.lower(), log[-3000:]
-    wait_for(
-        lambda: kubectl_json(platform.kubeconfig, "get", "nodes")["items"], 120, "the API server to answer"
-    )
     _recover_and_converge(platform)
 
 
