@@ -29,11 +29,7 @@ fi
 echo "== local cluster"
 "$STACKYARD" cluster up --stack "$STACK"
 
-KUBECONFIG_PATH=$("$PYTHON" -c "
-import sys
-from stacks.loader import load_stack_file
-from stacks.localcluster import plan
-print(plan(load_stack_file(sys.argv[1]), sys.argv[2]).kubeconfig)" "$STACK_FILE" "$STACK")
+KUBECONFIG_PATH=$("$STACKYARD" cluster kubeconfig --stack "$STACK")
 
 # The offline stand-in charts run no operators: report the readiness a real operator would
 # (tests/e2e/standin.py), for as long as this script runs.

@@ -244,6 +244,13 @@ def cluster_status(stack: StackOpt, stacks_dir: StacksDirOpt = Path("stacks")) -
         out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
+@cluster_app.command("kubeconfig")
+def cluster_kubeconfig(stack: StackOpt, stacks_dir: StacksDirOpt = Path("stacks")) -> None:
+    """Print the path of the kubeconfig the stack's local cluster writes (for kubectl)."""
+    kubeconfig = _local_cluster(stack, stacks_dir).kubeconfig
+    out.print(str(kubeconfig), markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def recover(stack: StackOpt) -> None:
     """Make a stack updatable after an interrupted `pulumi up`: remove a stale lock, clear pending

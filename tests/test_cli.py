@@ -56,3 +56,15 @@ def test_schema_is_json_schema_of_the_config() -> None:
     assert schema["title"] == "PlatformConfig"
     assert "clusters" in schema["required"]
     assert schema["additionalProperties"] is False
+
+
+def test_cluster_kubeconfig_prints_the_path_cluster_up_writes(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["new", "local", "--stack", "dev", "--dir", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(app, ["cluster", "kubeconfig", "--stack", "dev", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    printed = Path(result.output.strip())
+    assert printed.is_absolute()
+    assert printed.parts[-2:] == (".stackyard", "kubeconfig")
+    missing = runner.invoke(app, ["cluster", "kubeconfig", "--stack", "nope", "--dir", str(tmp_path)])
+    assert missing.exit_code == 2
+    assert "Pulumi.nope.yaml" in missing.output
