@@ -8,6 +8,7 @@ server-side apply patches, so removing the pool from the config removes exactly 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -27,7 +28,9 @@ class OnPremCluster(pulumi.ComponentResource):
     """An existing cluster; exposes its kubeconfig (as a secret) for the platform's provider."""
 
     kubeconfig: pulumi.Output[str]
-    """The kubeconfig path given in the config (secret: kubeconfigs carry credentials)."""
+    """The kubeconfig path given in the config, or "" for the provider's default (secret:
+    kubeconfigs carry credentials). A relative path is made absolute against the directory the
+    program runs in (the project root under `pulumi`): the provider plugin runs elsewhere."""
     context_name: str | None
     """The kubeconfig context to use, or None for the current one."""
 
@@ -35,9 +38,16 @@ class OnPremCluster(pulumi.ComponentResource):
         self, name: str, args: OnPremClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("stackyard:cluster:OnPremCluster", name, None, opts)
-        self.kubeconfig = pulumi.Output.secret(args.provider.kubeconfig or "")
+        self.kubeconfig = pulumi.Output.secret(_absolute(args.provider.kubeconfig or ""))
         self.context_name = args.provider.context
         self.register_outputs({"kubeconfig": self.kubeconfig})
+
+
+def _absolute(kubeconfig: str) -> str:
+    """A relative kubeconfig path made absolute; "" and ~-paths as given (the provider expands ~)."""
+    if not kubeconfig or kubeconfig.startswith("~") or Path(kubeconfig).is_absolute():
+        return kubeconfig
+    return str(Path.cwd() / kubeconfig)
 
 
 @dataclass(frozen=True)

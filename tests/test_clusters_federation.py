@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -480,3 +481,14 @@ def test_adopted_clusters_get_node_pools_but_no_new_control_plane() -> None:
         r["name"]: r["inputs"] for r in inventory(result) if r["type"] == "pulumi:providers:kubernetes"
     }
     assert providers["east-k8s"]["kubeconfig"] == "[secret]"
+
+
+def test_onprem_kubeconfig_path_is_made_absolute_for_the_provider(tmp_path: Path, monkeypatch: Any) -> None:
+    # The provider plugin does not run in the project root: a relative path would not be found.
+    from components.onprem import _absolute
+
+    monkeypatch.chdir(tmp_path)
+    assert _absolute(".stackyard/kubeconfig") == str(tmp_path / ".stackyard" / "kubeconfig")
+    assert _absolute("/etc/k8s/admin.conf") == "/etc/k8s/admin.conf"
+    assert _absolute("~/.kube/config") == "~/.kube/config"
+    assert _absolute("") == ""
