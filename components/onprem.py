@@ -29,8 +29,8 @@ class OnPremCluster(pulumi.ComponentResource):
 
     kubeconfig: pulumi.Output[str]
     """The kubeconfig path given in the config, or "" for the provider's default (secret:
-    kubeconfigs carry credentials). A relative path is made absolute against the directory the
-    program runs in (the project root under `pulumi`): the provider plugin runs elsewhere."""
+    kubeconfigs carry credentials). A relative path is made absolute against the project root
+    (where Pulumi.yaml is): the program and the provider plugin each run in other directories."""
     context_name: str | None
     """The kubeconfig context to use, or None for the current one."""
 
@@ -44,10 +44,12 @@ class OnPremCluster(pulumi.ComponentResource):
 
 
 def _absolute(kubeconfig: str) -> str:
-    """A relative kubeconfig path made absolute; "" and ~-paths as given (the provider expands ~)."""
+    """A relative kubeconfig path made absolute against the project root (the working directory
+    when no engine says, as under mocks); "" and ~-paths as given (the provider expands ~)."""
     if not kubeconfig or kubeconfig.startswith("~") or Path(kubeconfig).is_absolute():
         return kubeconfig
-    return str(Path.cwd() / kubeconfig)
+    root = pulumi.get_root_directory() or str(Path.cwd())
+    return str(Path(root) / kubeconfig)
 
 
 @dataclass(frozen=True)

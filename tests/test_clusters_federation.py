@@ -484,11 +484,17 @@ def test_adopted_clusters_get_node_pools_but_no_new_control_plane() -> None:
 
 
 def test_onprem_kubeconfig_path_is_made_absolute_for_the_provider(tmp_path: Path, monkeypatch: Any) -> None:
-    # The provider plugin does not run in the project root: a relative path would not be found.
+    # The program runs in stacks/ and the provider plugin elsewhere: a relative path is the
+    # project root's (where Pulumi.yaml is), as for `stackyard cluster up`.
+    import pulumi
+
     from components.onprem import _absolute
 
-    monkeypatch.chdir(tmp_path)
-    assert _absolute(".stackyard/kubeconfig") == str(tmp_path / ".stackyard" / "kubeconfig")
+    monkeypatch.setattr(pulumi, "get_root_directory", lambda: str(tmp_path / "project"))
+    assert _absolute(".stackyard/kubeconfig") == str(tmp_path / "project" / ".stackyard" / "kubeconfig")
     assert _absolute("/etc/k8s/admin.conf") == "/etc/k8s/admin.conf"
     assert _absolute("~/.kube/config") == "~/.kube/config"
     assert _absolute("") == ""
+    monkeypatch.setattr(pulumi, "get_root_directory", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    assert _absolute("kc") == str(tmp_path / "kc")
