@@ -25,7 +25,7 @@ import json, sys
 deployment = json.load(sys.stdin).get("deployment", {})
 for r in deployment.get("resources") or []:
     if r.get("protect"):
-        print(f"  {r[\"type\"]}  {r[\"urn\"].rsplit(\"::\", 1)[-1]}")')
+        print("  " + r["type"] + "  " + r["urn"].rsplit("::", 1)[-1])')
 	if [[ -n $kept ]]; then
 		echo "== kept (protected data; set data.delete_on_destroy: true to delete it with the stack):"
 		echo "$kept"
