@@ -32,7 +32,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from blueprints import get as get_blueprint  # noqa: E402
 from components.versions import ALL_CHARTS  # noqa: E402
 from stacks.crds import iter_crds  # noqa: E402
 from stacks.loader import load_stack_file  # noqa: E402
@@ -40,17 +39,8 @@ from stacks.localcluster import down, plan, up  # noqa: E402
 from stacks.synth import synthesize, write_output  # noqa: E402
 from tests.e2e.charts import bare_apiserver_crd, build_charts, crd_files  # noqa: E402
 from tests.e2e.harness import PulumiStack, kubectl, missing_tools  # noqa: E402
+from tests.e2e.localplatform import render_local  # noqa: E402
 from tests.e2e.standin import StandInOperators  # noqa: E402
-
-
-def render(stack: str, charts: Path, kubeconfig: Path, addons: set[str] | None) -> str:
-    text = get_blueprint("local").render(stack, {"chart_dir": str(charts), "kubeconfig": str(kubeconfig)})
-    data: dict[str, Any] = yaml.safe_load(text)
-    platform = data["config"]["stackyard:platform"]
-    platform["data"] = {"delete_on_destroy": True}
-    if addons is not None:
-        platform["addons"] = {k: v for k, v in platform["addons"].items() if k in addons}
-    return yaml.safe_dump(data, sort_keys=False)
 
 
 def peer_manifests(stack_file: Path, out: Path) -> tuple[Path, Path]:
@@ -95,7 +85,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="stackyard-bench-"))
     name = f"bench-{uuid.uuid4().hex[:6]}"
     stack_file = ROOT / "stacks" / f"Pulumi.{name}.yaml"
-    stack_file.write_text(render(name, charts, work / "kubeconfig", addons))
+    # delete_on_destroy: every repeat starts from an empty cluster.
+    stack_file.write_text(
+        render_local(name, charts, work / "kubeconfig", addons, {"delete_on_destroy": True})
+    )
     lc = plan(load_stack_file(stack_file), name)
     results: dict[str, list[float]] = {}
     objects = 0

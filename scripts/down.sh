@@ -20,12 +20,16 @@ cd "$STACKYARD_ROOT"
 if pulumi stack select --non-interactive "$STACK" 2>/dev/null; then
 	echo "== pulumi destroy --exclude-protected"
 	pulumi destroy --yes --non-interactive --exclude-protected
+	# Pulumi also keeps what the protected resources depend on (namespaces, the provider, ...).
 	kept=$(pulumi stack export --non-interactive | "$PYTHON" -c '
 import json, sys
-deployment = json.load(sys.stdin).get("deployment", {})
-for r in deployment.get("resources") or []:
-    if r.get("protect"):
-        print("  " + r["type"] + "  " + r["urn"].rsplit("::", 1)[-1])')
+resources = json.load(sys.stdin).get("deployment", {}).get("resources") or []
+protected = [r for r in resources if r.get("protect")]
+for r in protected:
+    print("  " + r["type"] + "  " + r["urn"].rsplit("::", 1)[-1])
+others = [r for r in resources if not r.get("protect") and r["type"] != "pulumi:pulumi:Stack"]
+if protected:
+    print(f"  and {len(others)} resources they depend on (their namespaces, providers, components)")')
 	if [[ -n $kept ]]; then
 		echo "== kept (protected data; set data.delete_on_destroy: true to delete it with the stack):"
 		echo "$kept"

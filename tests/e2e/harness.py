@@ -88,33 +88,16 @@ class PulumiStack:
         return env
 
     def run(self, *args: str, check: bool = True, timeout: float = 900, label: str | None = None) -> Run:
-        cmd = [shutil.which("pulumi", path=toolchain_path()) or "pulumi", *args, "--non-interactive"]
-        start = time.monotonic()
-        result = subprocess.run(
-            cmd,
-            cwd=self.cwd,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        run = Run(cmd, result.returncode, result.stdout, result.stderr, time.monotonic() - start)
+        """``pulumi ARGS --non-interactive``; its duration is recorded under ``label`` (or ARGS[0])."""
+        run = self._execute(self._pulumi(*args), self.cwd, timeout, check)
         self.timings.setdefault(label or args[0], []).append(run.seconds)
-        self.transcript.append(run.output)
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"`pulumi {' '.join(args)}` failed (exit {result.returncode}) after {run.seconds:.0f}s:\n"
-                f"{_tail(run.output, 60)}"
-            )
         return run
 
     def start(self, *args: str, log: Path) -> subprocess.Popen[bytes]:
         """``pulumi ARGS`` in the background, in a process group of its own, output to ``log``."""
-        cmd = [shutil.which("pulumi", path=toolchain_path()) or "pulumi", *args, "--non-interactive"]
         with log.open("wb") as handle:
             return subprocess.Popen(
-                cmd,
+                self._pulumi(*args),
                 cwd=self.cwd,
                 env=self.env(),
                 stdout=handle,
@@ -125,15 +108,22 @@ class PulumiStack:
     def stackyard(self, *args: str, check: bool = True) -> Run:
         """The ``stackyard`` CLI with this stack's Pulumi environment."""
         cmd = [str(PROJECT_ROOT / ".venv" / "bin" / "stackyard"), *args]
+        return self._execute(cmd, PROJECT_ROOT, 1800, check)
+
+    def _pulumi(self, *args: str) -> list[str]:
+        return [shutil.which("pulumi", path=toolchain_path()) or "pulumi", *args, "--non-interactive"]
+
+    def _execute(self, cmd: list[str], cwd: Path, timeout: float, check: bool) -> Run:
         start = time.monotonic()
         result = subprocess.run(
-            cmd, cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True, timeout=1800, check=False
+            cmd, cwd=cwd, env=self.env(), capture_output=True, text=True, timeout=timeout, check=False
         )
         run = Run(cmd, result.returncode, result.stdout, result.stderr, time.monotonic() - start)
         self.transcript.append(run.output)
-        if check and result.returncode != 0:
+        if check and run.returncode != 0:
+            shown = " ".join([Path(cmd[0]).name, *cmd[1:]])
             raise AssertionError(
-                f"`stackyard {' '.join(args)}` failed (exit {run.returncode}):\n{_tail(run.output, 40)}"
+                f"`{shown}` failed (exit {run.returncode}) after {run.seconds:.0f}s:\n{_tail(run.output, 60)}"
             )
         return run
 

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -51,23 +52,33 @@ class Platform:
         self.cfg = load_stack_file(self.stack_file)
 
 
-def render_local(stack: str, charts: Path, kubeconfig: Path, addons: Collection[str] | None) -> str:
-    """The `local` blueprint; with ``addons``, only those add-ons (teams' buckets need object_store)."""
+def render_local(
+    stack: str,
+    charts: Path,
+    kubeconfig: Path,
+    addons: Collection[str] | None,
+    data: dict[str, Any] | None = None,
+) -> str:
+    """The `local` blueprint; with ``addons``, only those add-ons (teams' buckets need object_store);
+    with ``data``, those data settings (e.g. ``delete_on_destroy``)."""
     text = get_blueprint("local").render(stack, {"chart_dir": str(charts), "kubeconfig": str(kubeconfig)})
-    if addons is None:
+    if addons is None and data is None:
         return text
-    unknown = set(addons) - set(ADDONS)
-    if unknown:
-        pytest.fail(f"unknown add-on(s) {sorted(unknown)}; known: {', '.join(ADDONS)}", pytrace=False)
-    data = yaml.safe_load(text)
-    platform = data["config"]["stackyard:platform"]
-    for name in list(platform["addons"]):
-        if name not in addons:
-            del platform["addons"][name]
-    if "object_store" not in addons:
-        for team in platform["teams"]:
-            team.pop("buckets", None)
-    return yaml.safe_dump(data, sort_keys=False)
+    document = yaml.safe_load(text)
+    platform = document["config"]["stackyard:platform"]
+    if data is not None:
+        platform["data"] = data
+    if addons is not None:
+        unknown = set(addons) - set(ADDONS)
+        if unknown:
+            pytest.fail(f"unknown add-on(s) {sorted(unknown)}; known: {', '.join(ADDONS)}", pytrace=False)
+        for name in list(platform["addons"]):
+            if name not in addons:
+                del platform["addons"][name]
+        if "object_store" not in addons:
+            for team in platform["teams"]:
+                team.pop("buckets", None)
+    return yaml.safe_dump(document, sort_keys=False)
 
 
 def addons_from_env() -> list[str] | None:
