@@ -159,14 +159,16 @@ def _tail(text: str, lines: int) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None, check: bool = True) -> str:
+def kubectl(
+    kubeconfig: Path, *args: str, stdin: str | None = None, check: bool = True, timeout: float = 120
+) -> str:
     binary = find_binary("kubectl", "KWOK_KUBECTL_BINARY") or "kubectl"
     result = subprocess.run(
         [binary, "--kubeconfig", str(kubeconfig), *args],
         capture_output=True,
         text=True,
         input=stdin,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     if check and result.returncode != 0:
