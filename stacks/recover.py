@@ -65,11 +65,15 @@ def _pulumi(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[
         raise RecoverError(f"`pulumi {' '.join(args)}` did not finish within {timeout:.0f}s") from exc
 
 
-def _checked(args: Sequence[str], timeout: float) -> str:
-    result = _pulumi(args, timeout)
+def _raise_on_failure(args: Sequence[str], result: subprocess.CompletedProcess[str]) -> None:
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
         raise RecoverError(f"`pulumi {' '.join(args)}` failed (exit {result.returncode}):\n{tail}")
+
+
+def _checked(args: Sequence[str], timeout: float) -> str:
+    result = _pulumi(args, timeout)
+    _raise_on_failure(args, result)
     return result.stdout
 
 
@@ -111,8 +115,8 @@ def recover(stack: str, *, timeout: float = 1800) -> Recovery:
         # On other backends a stale lock shows only now, when the refresh asks for it.
         result = _pulumi(refresh, timeout)
         rec.locked = LOCKED in result.stdout + result.stderr
-        if not rec.locked and result.returncode != 0:
-            _checked(refresh, timeout)  # reports the failure
+        if not rec.locked:
+            _raise_on_failure(refresh, result)
         refreshed = not rec.locked
     else:
         refreshed = False
